@@ -1,0 +1,75 @@
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+
+from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
+                                  generate_cams)
+from .config import load_config
+
+
+def init_cam_model(config, checkpoint, device=None, cfg_options=None):
+    """Build a CAM classifier from a config and load its checkpoint.
+
+    Args:
+        config (str | Config): The config the checkpoint was trained with.
+        checkpoint (str): Checkpoint path.
+        device (str, optional): Default: ``'cuda'`` when available.
+        cfg_options (dict, optional): Config overrides.
+
+    Returns:
+        tuple: ``(model, cfg)``.
+    """
+    cfg = load_config(config, cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    # The checkpoint holds every weight; skip the ImageNet initialisation.
+    cfg.model.backbone.pop('init_cfg', None)
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = cfg
+    model.to(device).eval()
+    if not hasattr(model, 'multi_scale_cams'):
+        raise TypeError(f'{type(model).__name__} built from the config has '
+                        'no CAMs; use a CAM classifier config')
+    return model, cfg
+
+
+def make_cams(config,
+              checkpoint,
+              out_dir,
+              split='train',
+              data_root=None,
+              scales=DEFAULT_SCALES,
+              flip=True,
+              batch_size=4,
+              num_workers=2,
+              device=None,
+              cfg_options=None,
+              rank=0,
+              world_size=1,
+              progress=True):
+    """Write IRN-format CAM files for ``split``; see
+    :func:`mmwsss.cams.generate.generate_cams`.
+
+    Returns:
+        int: Number of files written by this call.
+    """
+    model, cfg = init_cam_model(config, checkpoint, device, cfg_options)
+    dataset = build_split_dataset(cfg, split, data_root)
+    num_classes = len(dataset.metainfo['classes']) - 1
+    if num_classes != model.num_classes:
+        raise ValueError(
+            f'{checkpoint}: the model has {model.num_classes} classes but '
+            f'the dataset has {num_classes} foreground classes')
+    return generate_cams(
+        model,
+        dataset,
+        out_dir,
+        scales=scales,
+        flip=flip,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        rank=rank,
+        world_size=world_size,
+        progress=progress)

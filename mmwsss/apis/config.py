@@ -1,0 +1,54 @@
+import os.path as osp
+
+from mmengine.config import Config
+
+PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_ROOT = osp.join(osp.dirname(PACKAGE_ROOT), 'configs')
+
+DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def resolve_config_path(config):
+    """Find ``config`` as given, else under mmwsss's ``configs/``."""
+    if osp.isfile(config):
+        return config
+    candidate = osp.join(CONFIG_ROOT, config)
+    if osp.isfile(candidate):
+        return candidate
+    raise FileNotFoundError(f'config not found: {config}')
+
+
+def load_config(config, cfg_options=None, work_dir=None, data_root=None):
+    """Load a config the way ``tools/train.py`` and ``tools/test.py`` do.
+
+    Args:
+        config (str | Config): Path (absolute, relative, or under
+            ``configs/``) or a loaded config.
+        cfg_options (dict, optional): Overrides, as ``--cfg-options``.
+        work_dir (str, optional): Work directory; default
+            ``./work_dirs/<config name>``.
+        data_root (str, optional): Replaces the data root of every
+            dataloader's dataset.
+    """
+    if isinstance(config, Config):
+        cfg = config.copy()
+        name = cfg.filename and osp.splitext(osp.basename(cfg.filename))[0]
+    else:
+        path = resolve_config_path(config)
+        cfg = Config.fromfile(path)
+        name = osp.splitext(osp.basename(path))[0]
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root is not None:
+        for key in DATALOADERS:
+            if cfg.get(key) is not None:
+                cfg[key].dataset.data_root = data_root
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', name or 'default')
+    # A named visualizer is a process-wide singleton; without the name every
+    # Runner gets its own, logging to its own work_dir.
+    if cfg.get('visualizer') is not None:
+        cfg.visualizer.pop('name', None)
+    return cfg

@@ -1,0 +1,120 @@
+"""Write IRN-format CAM files for a dataset split, resumably."""
+import copy
+import os
+import os.path as osp
+from collections import defaultdict
+
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
+from mmseg.registry import DATASETS
+from torch.utils.data import DataLoader, Subset
+
+from mmwsss.utils import remove_stale_tmp_files
+from .cam_file import save_cam_file
+from .inference import normalize_cams
+
+DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
+
+
+def build_split_dataset(cfg, split, data_root=None, pipeline=None):
+    """Build the config's test dataset on ``split`` with a pipeline that keeps
+    images at their original size (CAM files are at original resolution).
+
+    Args:
+        cfg (Config): A config with ``test_dataloader.dataset``.
+        split (str): Split name; reads ``ImageSets/Segmentation/<split>.txt``.
+        data_root (str, optional): Overrides the config's data root.
+        pipeline (list[dict], optional): Overrides the loading pipeline.
+    """
+    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    if data_root is not None:
+        ds_cfg.data_root = data_root
+    ds_cfg.ann_file = osp.join('ImageSets', 'Segmentation', split + '.txt')
+    ds_cfg.pipeline = pipeline or [
+        dict(type='LoadImageFromFile'),
+        dict(type='PackWSSSInputs')
+    ]
+    ds_cfg.pop('indices', None)
+    return DATASETS.build(ds_cfg)
+
+
+def generate_cams(model,
+                  dataset,
+                  out_dir,
+                  scales=DEFAULT_SCALES,
+                  flip=True,
+                  batch_size=4,
+                  num_workers=2,
+                  rank=0,
+                  world_size=1,
+                  progress=True):
+    """Run multi-scale + flip CAM inference over ``dataset`` and write one
+    ``<img_id>.npy`` per image into ``out_dir``.
+
+    Only the classes in each image's label are kept; each map is ReLU'd,
+    summed over scales and flips and divided by its maximum. Files are
+    written atomically, so an interrupted run leaves no partial file, and
+    ids whose file exists are skipped, so a rerun finishes the rest. Images
+    of one size in a batch are inferred together.
+
+    Args:
+        model (CAMClassifier): A model with ``multi_scale_cams``.
+        dataset (WSSSVOCDataset): Dataset whose pipeline packs original-size
+            images and ``gt_img_labels``.
+        out_dir (str): Output directory.
+        scales (Sequence[float]): Inference scales.
+        flip (bool): Add horizontally flipped images.
+        batch_size (int): Images loaded per step.
+        num_workers (int): Data loading workers.
+        rank (int): This process's shard of the ids.
+        world_size (int): Number of shards.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        int: Number of CAM files written by this call.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    if rank == 0:
+        remove_stale_tmp_files(out_dir)
+    pending = []
+    for index in range(rank, len(dataset), world_size):
+        img_id = dataset.get_data_info(index)['img_id']
+        if not osp.exists(osp.join(out_dir, img_id + '.npy')):
+            pending.append(index)
+    if not pending:
+        return 0
+
+    model.eval()
+    model.test_cfg.update(scales=tuple(scales), flip=flip)
+    loader = DataLoader(
+        Subset(dataset, pending),
+        batch_size=batch_size,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    bar = ProgressBar(len(pending)) if progress else None
+    written = 0
+    with torch.no_grad():
+        for batch in loader:
+            groups = defaultdict(list)
+            for inputs, sample in zip(batch['inputs'], batch['data_samples']):
+                data = model.data_preprocessor(
+                    dict(inputs=[inputs], data_samples=[sample]), False)
+                groups[tuple(data['inputs'].shape[-2:])].append(
+                    (data['inputs'], data['data_samples'][0]))
+            for items in groups.values():
+                images = torch.cat([image for image, _ in items])
+                cams = model.multi_scale_cams(images)
+                for cam, (_, sample) in zip(cams, items):
+                    keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
+                    high_res = normalize_cams(cam[keys])
+                    save_cam_file(
+                        osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
+                        keys.cpu().numpy(),
+                        high_res.cpu().numpy())
+                    written += 1
+            if bar is not None:
+                bar.update(len(batch['inputs']))
+    if bar is not None:
+        print()
+    return written

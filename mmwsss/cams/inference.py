@@ -1,0 +1,83 @@
+"""Multi-scale, flip-augmented CAM inference shared by ``predict`` and
+``tools/make_cams.py``, so that seed mIoU from ``tools/test.py`` and from the
+CAM files agree."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def multi_scale_cams(cam_fn,
+                     images,
+                     scales=(1.0, ),
+                     flip=True,
+                     output_stride=16):
+    """Sum of ReLU'd CAMs over scales and horizontal flips, at input size.
+
+    Each scale's CAMs are upsampled to the input size rounded up to a
+    multiple of ``output_stride`` and cropped, which keeps feature cells
+    aligned with the pixels they cover (as IRN's ``strided_up_size``).
+    Flipped copies ride in the same batch as the originals.
+
+    Args:
+        cam_fn (callable): Maps a normalised batch ``[B, 3, h, w]`` to raw
+            CAMs ``[B, K, h', w']``.
+        images (Tensor): Normalised images ``[N, 3, H, W]`` of one size.
+        scales (Sequence[float]): Image scales.
+        flip (bool): Also run the horizontally flipped images.
+        output_stride (int): Stride of the CAMs relative to the input.
+
+    Returns:
+        Tensor: ``[N, K, H, W]`` non-negative, not normalised.
+    """
+    n, _, h, w = images.shape
+    up_size = (math.ceil(h / output_stride) * output_stride,
+               math.ceil(w / output_stride) * output_stride)
+    total = None
+    for scale in scales:
+        if scale == 1.0:
+            x = images
+        else:
+            size = (max(1, round(h * scale)), max(1, round(w * scale)))
+            x = F.interpolate(
+                images,
+                size=size,
+                mode='bicubic',
+                align_corners=False,
+                antialias=scale < 1.0)
+        if flip:
+            x = torch.cat([x, x.flip(-1)])
+        cams = F.relu(cam_fn(x))
+        if flip:
+            cams = cams[:n] + cams[n:].flip(-1)
+        cams = F.interpolate(
+            cams, size=up_size, mode='bilinear',
+            align_corners=False)[:, :, :h, :w]
+        total = cams if total is None else total + cams
+    return total
+
+
+def normalize_cams(cams, eps=1e-5):
+    """Divide every map of ``[..., H, W]`` by its maximum (plus ``eps``)."""
+    peak = cams.flatten(-2).max(dim=-1).values[..., None, None]
+    return cams / (peak + eps)
+
+
+def cams_to_label(cams, keys, bg_threshold):
+    """Seed label map from normalised CAMs of the present classes.
+
+    Args:
+        cams (Tensor | np.ndarray): ``[n, H, W]`` maps in [0, 1].
+        keys (Sequence[int]): 0-based foreground class of each map.
+        bg_threshold (float): Constant background score.
+
+    Returns:
+        Tensor: ``[H, W]`` int64 labels, 0 = background, ``k + 1`` = class k.
+    """
+    cams = torch.as_tensor(cams)
+    keys = torch.as_tensor(keys, dtype=torch.long)
+    if cams.shape[0] == 0:
+        return torch.zeros(cams.shape[-2:], dtype=torch.long)
+    score, index = cams.max(dim=0)
+    label = keys.to(cams.device)[index] + 1
+    return torch.where(score > bg_threshold, label, torch.zeros_like(label))

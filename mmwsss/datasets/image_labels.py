@@ -1,0 +1,104 @@
+"""Readers of image-level labels: VOC XML annotations and IRN's
+``cls_labels.npy``."""
+import os.path as osp
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
+               'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
+               'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
+               'tvmonitor')
+
+
+def read_class_names(path):
+    """Read foreground class names, one a line, from ``classes.txt``."""
+    with open(path) as f:
+        names = [line.strip() for line in f if line.strip()]
+    if not names:
+        raise ValueError(f'{path}: no class names found')
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f'{path}: class names repeat: {duplicates}')
+    if 'background' in names:
+        raise ValueError(
+            f'{path}: list only foreground classes; background is class 0 '
+            'implicitly')
+    return tuple(names)
+
+
+def read_split_ids(path):
+    """Read image ids from a split file (first token of each line)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'split file not found: {path}')
+    with open(path) as f:
+        ids = [line.split()[0] for line in f if line.strip()]
+    if not ids:
+        raise ValueError(f'{path}: the split file lists no image ids')
+    return ids
+
+
+def labels_from_xml(xml_path, class_names):
+    """Multi-hot foreground labels from the ``<object><name>`` entries of a
+    VOC XML annotation (``<part>`` names inside an object are not objects).
+
+    Returns:
+        np.ndarray: float32 ``[num_classes]`` multi-hot vector.
+    """
+    try:
+        root = ET.parse(xml_path).getroot()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f'annotation file not found: {xml_path}') from None
+    except ET.ParseError as e:
+        raise ValueError(f'{xml_path}: the XML does not parse: {e}') from None
+    labels = np.zeros(len(class_names), dtype=np.float32)
+    for obj in root.findall('object'):
+        name_el = obj.find('name')
+        if name_el is None or not (name_el.text or '').strip():
+            raise ValueError(f'{xml_path}: an <object> has no <name>')
+        name = name_el.text.strip()
+        if name not in class_names:
+            raise ValueError(
+                f'{xml_path}: object name {name!r} is not one of the '
+                f'{len(class_names)} classes {list(class_names)}')
+        labels[class_names.index(name)] = 1.0
+    return labels
+
+
+def _irn_int_id(img_id):
+    """IRN stores VOC ids such as '2007_000032' as the int 2007000032."""
+    digits = img_id.replace('_', '')
+    return int(digits) if digits.isdigit() else None
+
+
+def load_cls_labels(npy_path, img_ids, num_classes):
+    """Multi-hot labels for ``img_ids`` from an IRN-style ``cls_labels.npy``
+    (a pickled dict from image id, as string or IRN int, to a vector).
+
+    Returns:
+        dict: ``img_id -> float32 [num_classes]``.
+    """
+    if not osp.isfile(npy_path):
+        raise FileNotFoundError(f'label file not found: {npy_path}')
+    try:
+        table = np.load(npy_path, allow_pickle=True).item()
+    except Exception as e:
+        raise ValueError(
+            f'{npy_path}: expected a pickled dict of image id -> label '
+            f'vector ({type(e).__name__}: {e})') from None
+    if not isinstance(table, dict):
+        raise ValueError(f'{npy_path}: expected a dict, got '
+                         f'{type(table).__name__}')
+    labels = {}
+    for img_id in img_ids:
+        key = img_id if img_id in table else _irn_int_id(img_id)
+        if key not in table:
+            raise KeyError(f'{npy_path}: no labels for image id {img_id!r}')
+        vector = np.asarray(table[key], dtype=np.float32).reshape(-1)
+        if vector.shape[0] != num_classes:
+            raise ValueError(
+                f'{npy_path}: labels of {img_id!r} have {vector.shape[0]} '
+                f'entries, expected {num_classes} (one per foreground class)')
+        labels[img_id] = (vector > 0).astype(np.float32)
+    return labels

@@ -1,0 +1,3 @@
+from .pack_wsss_inputs import PackWSSSInputs
+
+__all__ = ['PackWSSSInputs']

@@ -1,0 +1,36 @@
+import torch
+from mmseg.datasets.transforms import PackSegInputs
+from mmseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class PackWSSSInputs(PackSegInputs):
+    """Pack inputs like :class:`mmseg.datasets.transforms.PackSegInputs` and
+    add the image-level labels as the data field ``gt_img_labels`` (float
+    multi-hot tensor over the foreground classes).
+
+    Image-level labels do not change under resize, crop or flip, so they are
+    read from ``results['img_labels']`` untouched by the pipeline.
+
+    Args:
+        meta_keys (Sequence[str]): Meta keys to collect; ``img_id`` is added
+            to mmseg's defaults so outputs can be named after the image.
+    """
+
+    def __init__(self,
+                 meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape',
+                            'img_shape', 'pad_shape', 'scale_factor', 'flip',
+                            'flip_direction', 'reduce_zero_label')):
+        super().__init__(meta_keys=meta_keys)
+
+    def transform(self, results):
+        if 'img_labels' not in results:
+            raise KeyError(
+                f"{results.get('img_path', 'sample')}: no 'img_labels' in "
+                'the results; use a dataset that reads image-level labels, '
+                'such as WSSSVOCDataset')
+        packed = super().transform(results)
+        packed['data_samples'].set_data(
+            dict(gt_img_labels=torch.as_tensor(
+                results['img_labels'], dtype=torch.float32)))
+        return packed

@@ -1,0 +1,127 @@
+import os.path as osp
+from typing import Optional
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+from mmwsss.utils import voc_palette
+from .image_labels import (VOC_CLASSES, labels_from_xml, load_cls_labels,
+                           read_class_names, read_split_ids)
+
+
+@DATASETS.register_module()
+class WSSSVOCDataset(BaseSegDataset):
+    """A dataset in PASCAL VOC 2012 layout with image-level labels, for
+    weakly-supervised semantic segmentation.
+
+    Every sample carries ``img_labels``, a multi-hot float32 vector over the
+    foreground classes, read from ``Annotations/<id>.xml`` (one ``<object>``
+    per instance) or from an IRN-style ``cls_labels.npy``. Ground-truth
+    masks are optional: ``seg_map_path`` is ``None`` for an id whose PNG does
+    not exist, so a split without masks still trains, and a split with masks
+    can be evaluated with ``IoUMetric``.
+
+    Class names come from ``metainfo['classes']`` (background first), else
+    ``classes.txt`` at the data root (foreground only), else the 20 VOC
+    classes. Works unchanged on VOC2012 with ``SegmentationClassAug`` and
+    ``train_aug.txt``.
+
+    Args:
+        ann_file (str): Split file, one image id a line, relative to
+            ``data_root``.
+        data_prefix (dict): Folders of images (``img_path``), masks
+            (``seg_map_path``) and XML annotations (``xml_path``).
+        label_source (str): ``'xml'`` or ``'npy'``.
+        cls_labels_file (str, optional): The ``cls_labels.npy`` used when
+            ``label_source='npy'``, relative to ``data_root``.
+        classes_file (str): Class names file relative to ``data_root``.
+        **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
+    """
+    METAINFO = dict()
+
+    def __init__(self,
+                 ann_file: str,
+                 data_prefix: dict = dict(
+                     img_path='JPEGImages',
+                     seg_map_path='SegmentationClass',
+                     xml_path='Annotations'),
+                 label_source: str = 'xml',
+                 cls_labels_file: Optional[str] = None,
+                 classes_file: str = 'classes.txt',
+                 metainfo: Optional[dict] = None,
+                 data_root: Optional[str] = None,
+                 **kwargs):
+        if label_source not in ('xml', 'npy'):
+            raise ValueError(f"label_source must be 'xml' or 'npy', got "
+                             f'{label_source!r}')
+        if label_source == 'npy' and not cls_labels_file:
+            raise ValueError("label_source='npy' needs cls_labels_file")
+        if data_root is not None and not osp.isdir(data_root):
+            raise FileNotFoundError(f'data_root is not a directory: '
+                                    f'{data_root}')
+        self.label_source = label_source
+        self.cls_labels_file = cls_labels_file
+        metainfo = self._resolve_metainfo(metainfo, data_root, classes_file)
+        super().__init__(
+            ann_file=ann_file,
+            data_prefix=data_prefix,
+            metainfo=metainfo,
+            data_root=data_root,
+            **kwargs)
+
+    @staticmethod
+    def _resolve_metainfo(metainfo, data_root, classes_file):
+        metainfo = dict(metainfo or {})
+        if metainfo.get('classes'):
+            classes = tuple(metainfo['classes'])
+            if classes[0] != 'background':
+                raise ValueError(
+                    "metainfo['classes'] must start with 'background', got "
+                    f'{classes[:3]}...')
+        else:
+            path = osp.join(data_root or '', classes_file)
+            foreground = read_class_names(path) if osp.isfile(
+                path) else VOC_CLASSES
+            classes = ('background', ) + foreground
+        metainfo['classes'] = classes
+        if not metainfo.get('palette'):
+            metainfo['palette'] = voc_palette(len(classes)).tolist()
+        return metainfo
+
+    @property
+    def foreground_classes(self):
+        """Names of the foreground classes, in label-vector order."""
+        return tuple(self.metainfo['classes'][1:])
+
+    def load_data_list(self):
+        img_ids = read_split_ids(self.ann_file)
+        classes = self.foreground_classes
+        if self.label_source == 'npy':
+            path = self.cls_labels_file
+            if self.data_root and not osp.isabs(path):
+                path = osp.join(self.data_root, path)
+            npy_labels = load_cls_labels(path, img_ids, len(classes))
+        img_dir = self.data_prefix['img_path']
+        seg_dir = self.data_prefix.get('seg_map_path')
+        xml_dir = self.data_prefix.get('xml_path')
+        data_list = []
+        for img_id in img_ids:
+            if self.label_source == 'npy':
+                img_labels = npy_labels[img_id]
+            else:
+                img_labels = labels_from_xml(
+                    osp.join(xml_dir, img_id + '.xml'), classes)
+            seg_map_path = None
+            if seg_dir:
+                candidate = osp.join(seg_dir, img_id + self.seg_map_suffix)
+                seg_map_path = candidate if osp.isfile(candidate) else None
+            data_list.append(
+                dict(
+                    img_id=img_id,
+                    img_path=osp.join(img_dir, img_id + self.img_suffix),
+                    seg_map_path=seg_map_path,
+                    img_labels=img_labels,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[]))
+        return data_list

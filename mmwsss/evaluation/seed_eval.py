@@ -1,0 +1,134 @@
+"""Seed quality of a directory of CAM files: mIoU against the ground-truth
+masks with a constant background score, swept over thresholds."""
+import os.path as osp
+from collections import OrderedDict
+
+import numpy as np
+import torch
+from mmengine.utils import ProgressBar
+from mmseg.evaluation import IoUMetric
+from prettytable import PrettyTable
+
+from mmwsss.cams import cams_to_label, load_cam_file
+from mmwsss.datasets.image_labels import (VOC_CLASSES, read_class_names,
+                                          read_split_ids)
+from mmwsss.utils import load_label_png
+
+DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+def dataset_class_names(data_root, classes_file='classes.txt'):
+    """Background plus the foreground names of ``classes.txt`` (else VOC)."""
+    path = osp.join(data_root, classes_file)
+    foreground = read_class_names(path) if osp.isfile(path) else VOC_CLASSES
+    return ('background', ) + foreground
+
+
+class AreaAccumulator:
+    """Sums mmseg's intersect/union areas and turns them into IoUs with
+    ``IoUMetric``'s own functions, so figures match ``tools/test.py``."""
+
+    def __init__(self, num_classes, ignore_index=255):
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+        self.areas = [torch.zeros(num_classes, dtype=torch.float64)
+                      for _ in range(4)]
+
+    def add(self, pred, gt):
+        areas = IoUMetric.intersect_and_union(
+            torch.as_tensor(pred), torch.as_tensor(gt), self.num_classes,
+            self.ignore_index)
+        for total, area in zip(self.areas, areas):
+            total += area.to(torch.float64)
+
+    def metrics(self):
+        """Per-class IoU and mIoU in percent (mIoU rounded as IoUMetric)."""
+        ret = IoUMetric.total_area_to_metrics(*self.areas, ['mIoU'])
+        iou = np.asarray(ret['IoU'], dtype=np.float64) * 100
+        return dict(
+            miou=float(np.round(np.nanmean(iou), 2)),
+            iou=[None if np.isnan(v) else float(v) for v in iou])
+
+
+def evaluate_seeds(cam_dir,
+                   data_root,
+                   split='train',
+                   thresholds=DEFAULT_THRESHOLDS,
+                   seg_map_dir='SegmentationClass',
+                   class_names=None,
+                   progress=True):
+    """Seed mIoU of the CAM files of ``split`` at each background threshold.
+
+    Args:
+        cam_dir (str): Directory of ``<id>.npy`` CAM files.
+        data_root (str): Dataset root in VOC layout.
+        split (str): Split whose ids are evaluated.
+        thresholds (Sequence[float]): Background scores to try.
+        seg_map_dir (str): Ground-truth folder under ``data_root``.
+        class_names (Sequence[str], optional): Background first; default
+            from ``classes.txt`` or VOC.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        dict: ``best_threshold``, ``best_miou``, ``per_class_iou`` (at the
+        best threshold), ``miou_by_threshold``, ``background_miou`` (all
+        pixels background), ``class_names``, ``num_images``.
+    """
+    class_names = tuple(class_names or dataset_class_names(data_root))
+    num_classes = len(class_names)
+    ids = read_split_ids(
+        osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+    missing = [i for i in ids if not osp.isfile(osp.join(cam_dir, i + '.npy'))]
+    if missing:
+        raise FileNotFoundError(
+            f'{cam_dir}: {len(missing)} of {len(ids)} CAM files of split '
+            f'{split!r} are missing, e.g. {missing[0]}.npy; run make_cams')
+    thresholds = [float(t) for t in thresholds]
+    accumulators = [AreaAccumulator(num_classes) for _ in thresholds]
+    background = AreaAccumulator(num_classes)
+    bar = ProgressBar(len(ids)) if progress else None
+    for img_id in ids:
+        gt = torch.from_numpy(
+            load_label_png(osp.join(data_root, seg_map_dir,
+                                    img_id + '.png')).astype(np.int64))
+        cam = load_cam_file(
+            osp.join(cam_dir, img_id + '.npy'),
+            num_classes=num_classes - 1,
+            shape=gt.shape)
+        cams = torch.from_numpy(cam['high_res'])
+        for threshold, acc in zip(thresholds, accumulators):
+            acc.add(cams_to_label(cams, cam['keys'], threshold), gt)
+        background.add(torch.zeros_like(gt), gt)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        print()
+    results = [acc.metrics() for acc in accumulators]
+    best = max(range(len(thresholds)), key=lambda i: results[i]['miou'])
+    return OrderedDict(
+        best_threshold=thresholds[best],
+        best_miou=results[best]['miou'],
+        background_miou=background.metrics()['miou'],
+        per_class_iou=OrderedDict(zip(class_names, results[best]['iou'])),
+        miou_by_threshold=OrderedDict(
+            (f'{t:.2f}', r['miou']) for t, r in zip(thresholds, results)),
+        class_names=list(class_names),
+        num_images=len(ids),
+        split=split,
+        cam_dir=osp.abspath(cam_dir))
+
+
+def format_seed_table(result):
+    """Render a seed evaluation as two tables (per class, per threshold)."""
+    per_class = PrettyTable(['class', 'IoU'])
+    for name, iou in result['per_class_iou'].items():
+        per_class.add_row([name, '-' if iou is None else f'{iou:.2f}'])
+    sweep = PrettyTable(['threshold', 'mIoU'])
+    for threshold, miou in result['miou_by_threshold'].items():
+        mark = ' *' if float(threshold) == result['best_threshold'] else ''
+        sweep.add_row([threshold + mark, f'{miou:.2f}'])
+    return (f"Seed mIoU {result['best_miou']:.2f} at background threshold "
+            f"{result['best_threshold']:.2f} ({result['num_images']} images, "
+            f"split {result['split']}; all-background "
+            f"{result['background_miou']:.2f})\n"
+            f'{per_class.get_string()}\n{sweep.get_string()}')

@@ -1,0 +1,3 @@
+from .cam_head import CAMHead
+
+__all__ = ['CAMHead']

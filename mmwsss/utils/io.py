@@ -1,0 +1,88 @@
+import json
+import os
+import os.path as osp
+import tempfile
+from contextlib import contextmanager
+
+import numpy as np
+from PIL import Image
+
+from .palette import voc_palette
+
+
+@contextmanager
+def atomic_write(path, suffix=''):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only
+    when the block finishes, so a reader never sees a partial file.
+
+    The temporary name starts with '.' and ends with '.tmp' so that
+    :func:`remove_stale_tmp_files` can clear what an interrupted job left.
+    """
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(
+        prefix='.' + osp.basename(path) + '.', suffix=suffix + '.tmp',
+        dir=directory)
+    os.close(fd)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def remove_stale_tmp_files(directory):
+    """Delete temporary files an interrupted :func:`atomic_write` left."""
+    if not osp.isdir(directory):
+        return 0
+    removed = 0
+    for name in os.listdir(directory):
+        if name.startswith('.') and name.endswith('.tmp'):
+            os.remove(osp.join(directory, name))
+            removed += 1
+    return removed
+
+
+def save_palette_png(label, path, palette=None):
+    """Write a label map of class indices as a palette PNG, atomically.
+
+    Args:
+        label (np.ndarray): ``[H, W]`` integer map with values in [0, 255].
+        path (str): Output ``.png`` path.
+        palette (np.ndarray, optional): ``[N, 3]`` uint8 colours; defaults to
+            the VOC palette so the file is not black in an image viewer.
+    """
+    label = np.asarray(label)
+    if label.ndim != 2:
+        raise ValueError(f'{path}: a label map must be 2-D, got shape '
+                         f'{label.shape}')
+    if label.min() < 0 or label.max() > 255:
+        raise ValueError(f'{path}: label values must lie in [0, 255], got '
+                         f'[{label.min()}, {label.max()}]')
+    palette = voc_palette() if palette is None else np.asarray(palette)
+    image = Image.fromarray(label.astype(np.uint8), mode='P')
+    image.putpalette(palette.astype(np.uint8).flatten().tolist())
+    with atomic_write(path, suffix='.png') as tmp_path:
+        image.save(tmp_path, format='PNG')
+
+
+def load_label_png(path):
+    """Read a palette (or grey) PNG as a ``[H, W]`` uint8 map of indices."""
+    try:
+        with Image.open(path) as image:
+            if image.mode not in ('P', 'L'):
+                raise ValueError(
+                    f'{path}: a label PNG must be a palette or grey image, '
+                    f'got mode {image.mode!r}')
+            return np.array(image)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'label file not found: {path}') from None
+
+
+def save_json(obj, path):
+    """Write ``obj`` as indented JSON, atomically."""
+    with atomic_write(path, suffix='.json') as tmp_path:
+        with open(tmp_path, 'w') as f:
+            json.dump(obj, f, indent=2)

@@ -1,0 +1,134 @@
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from mmengine.runner import Runner
+
+from mmwsss.apis import load_config, run_seed_pipeline
+from mmwsss.cams import load_cam_file
+from conftest import DEMO_CONFIG, REPO_ROOT, tiny_cfg_options
+
+
+def run_tool(name, *args):
+    proc = subprocess.run([sys.executable,
+                           osp.join(REPO_ROOT, 'tools', name)] +
+                          [str(a) for a in args],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def dump_tiny_config(tiny_data, path, max_epochs=2):
+    cfg = load_config(
+        DEMO_CONFIG, tiny_cfg_options(max_epochs), data_root=tiny_data)
+    cfg.dump(str(path))
+    return str(path)
+
+
+def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):
+    config = dump_tiny_config(tiny_data, tmp_path / 'tiny.py')
+    work = tmp_path / 'run'
+    run_tool('train.py', config, '--work-dir', work)
+    checkpoint = str(work / 'epoch_2.pth')
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    assert {'state_dict', 'message_hub', 'meta'} <= set(state)
+
+    # Without mmwsss's allow-list, torch refuses mmengine's checkpoint.
+    proc = subprocess.run([
+        sys.executable, '-c', 'import torch, sys; '
+        'torch.load(sys.argv[1], weights_only=True)', checkpoint
+    ],
+                          capture_output=True,
+                          text=True)
+    assert proc.returncode != 0
+    assert 'HistoryBuffer' in proc.stderr or 'Unsupported global' in \
+        proc.stderr
+
+    # --resume continues from epoch 2 to a new maximum of 3.
+    run_tool('train.py', config, '--work-dir', work, '--resume',
+             '--cfg-options', 'train_cfg.max_epochs=3')
+    resumed = torch.load(
+        str(work / 'epoch_3.pth'), map_location='cpu', weights_only=True)
+    assert resumed['meta']['epoch'] == 3
+    assert resumed['meta']['iter'] == 3 * state['meta']['iter'] // 2
+
+    # load_from restores the exact weights.
+    cfg = load_config(config, work_dir=str(tmp_path / 'load'))
+    cfg.load_from = checkpoint
+    runner = Runner.from_cfg(cfg)
+    runner.load_or_resume()
+    for key, value in state['state_dict'].items():
+        torch.testing.assert_close(runner.model.state_dict()[key], value)
+
+
+def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
+    work = str(tmp_path / 'pipeline')
+    summary = run_seed_pipeline(
+        tiny_data, work, preset='demo', cfg_options=tiny_cfg_options())
+    for key in ('seed_miou', 'seed_threshold', 'background_miou',
+                'classifier_map', 'cam_dir'):
+        assert summary[key] is not None, key
+    assert 0 <= summary['seed_miou'] <= 100
+    assert 0 <= summary['classifier_map'] <= 100
+    with open(osp.join(work, 'summary.json')) as f:
+        assert json.load(f)['seed_miou'] == summary['seed_miou']
+    cam_files = sorted(os.listdir(summary['cam_dir']))
+    assert len(cam_files) == 24
+    for name in cam_files:
+        cam = load_cam_file(osp.join(summary['cam_dir'], name), 3, (128, 128))
+        assert cam['high_res'].dtype == np.float32
+        assert cam['high_res'].min() >= 0 and cam['high_res'].max() <= 1
+    mtimes = {n: os.stat(osp.join(summary['cam_dir'], n)).st_mtime_ns
+              for n in cam_files}
+
+    again = run_seed_pipeline(
+        tiny_data, work, preset='demo', cfg_options=tiny_cfg_options())
+    assert again['stage_seconds'] == summary['stage_seconds']
+    assert mtimes == {
+        n: os.stat(osp.join(summary['cam_dir'], n)).st_mtime_ns
+        for n in cam_files
+    }
+
+
+def test_tools_make_cams_resume_and_agree_with_test_tool(tiny_data, tmp_path):
+    config = dump_tiny_config(tiny_data, tmp_path / 'tiny.py', max_epochs=1)
+    work = tmp_path / 'train'
+    run_tool('train.py', config, '--work-dir', work)
+    checkpoint = work / 'epoch_1.pth'
+
+    metrics_json = tmp_path / 'metrics.json'
+    run_tool('test.py', config, checkpoint, '--work-dir', tmp_path / 'test',
+             '--out', metrics_json)
+    with open(metrics_json) as f:
+        metrics = json.load(f)
+    assert {'mIoU', 'multi-label/mAP'} <= set(metrics)
+
+    cam_dir = tmp_path / 'cams'
+    out = run_tool('make_cams.py', config, checkpoint, '--out-dir', cam_dir,
+                   '--split', 'val', '--scales', 1.0, 0.5, '--num-workers', 0)
+    assert '8 CAM files written' in out
+    assert len(os.listdir(cam_dir)) == 8
+
+    # Resume: a lost file and an interrupted write's leftover.
+    os.remove(cam_dir / 'val_00025.npy')
+    (cam_dir / '.val_00026.npy.abc.npy.tmp').write_bytes(b'partial')
+    out = run_tool('make_cams.py', config, checkpoint, '--out-dir', cam_dir,
+                   '--split', 'val', '--scales', 1.0, 0.5, '--num-workers', 0)
+    assert '1 CAM files written' in out
+    assert sorted(os.listdir(cam_dir)) == [
+        f'val_{i:05d}.npy' for i in range(24, 32)
+    ]
+
+    # The CAM files give the test tool's seed mIoU at its threshold.
+    eval_json = tmp_path / 'seed_eval.json'
+    run_tool('eval_cams.py', '--cam-dir', cam_dir, '--data-root', tiny_data,
+             '--split', 'val', '--thresholds', 0.3, '--out', eval_json)
+    with open(eval_json) as f:
+        seeds = json.load(f)
+    assert abs(seeds['best_miou'] - metrics['mIoU']) <= 0.01

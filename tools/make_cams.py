@@ -1,0 +1,56 @@
+"""Write IRN-format CAM files (<id>.npy) for a split with a trained CAM
+classifier: multi-scale + flip inference, resumable, atomic writes."""
+import argparse
+
+from mmengine.config import DictAction
+
+from mmwsss.apis import make_cams
+from mmwsss.cams.generate import DEFAULT_SCALES
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('config', help='config the checkpoint was trained '
+                        'with')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out-dir', required=True, help='CAM directory')
+    parser.add_argument('--split', default='train', help='split to run on')
+    parser.add_argument('--data-root', help='override the data root')
+    parser.add_argument(
+        '--scales',
+        type=float,
+        nargs='+',
+        default=list(DEFAULT_SCALES),
+        help='inference scales')
+    parser.add_argument(
+        '--no-flip', action='store_true', help='skip flipped images')
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument('--device', help='default: cuda when available')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, key=value')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    written = make_cams(
+        args.config,
+        args.checkpoint,
+        args.out_dir,
+        split=args.split,
+        data_root=args.data_root,
+        scales=args.scales,
+        flip=not args.no_flip,
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        device=args.device,
+        cfg_options=args.cfg_options)
+    print(f'{written} CAM files written to {args.out_dir}')
+
+
+if __name__ == '__main__':
+    main()
