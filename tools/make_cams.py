@@ -24,6 +24,15 @@ def parse_args():
         help='inference scales')
     parser.add_argument(
         '--no-flip', action='store_true', help='skip flipped images')
+    parser.add_argument(
+        '--method',
+        choices=['cam', 'gradcam', 'gradcam++'],
+        default='cam',
+        help="the head's CAMs, or gradient-weighted maps of any classifier")
+    parser.add_argument(
+        '--target-layer',
+        help='Grad-CAM layer, e.g. backbone.layer3 (default: backbone '
+        'output)')
     parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument('--device', help='default: cuda when available')
@@ -45,6 +54,8 @@ def main():
         data_root=args.data_root,
         scales=args.scales,
         flip=not args.no_flip,
+        method=args.method,
+        target_layer=args.target_layer,
         batch_size=args.batch_size,
         num_workers=args.num_workers,
         device=args.device,

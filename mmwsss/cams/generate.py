@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, Subset
 
 from mmwsss.utils import remove_stale_tmp_files
 from .cam_file import save_cam_file
+from .gradcam import GradCAM
 from .inference import normalize_cams
 
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
@@ -44,6 +45,8 @@ def generate_cams(model,
                   out_dir,
                   scales=DEFAULT_SCALES,
                   flip=True,
+                  method='cam',
+                  target_layer=None,
                   batch_size=4,
                   num_workers=2,
                   rank=0,
@@ -65,6 +68,10 @@ def generate_cams(model,
         out_dir (str): Output directory.
         scales (Sequence[float]): Inference scales.
         flip (bool): Add horizontally flipped images.
+        method (str): ``'cam'`` (the head's maps), ``'gradcam'`` or
+            ``'gradcam++'``.
+        target_layer (str, optional): Grad-CAM layer; default the backbone
+            output.
         batch_size (int): Images loaded per step.
         num_workers (int): Data loading workers.
         rank (int): This process's shard of the ids.
@@ -87,6 +94,8 @@ def generate_cams(model,
 
     model.eval()
     model.test_cfg.update(scales=tuple(scales), flip=flip)
+    cam_fn = None if method == 'cam' else GradCAM(model, method,
+                                                  target_layer)
     loader = DataLoader(
         Subset(dataset, pending),
         batch_size=batch_size,
@@ -104,7 +113,7 @@ def generate_cams(model,
                     (data['inputs'], data['data_samples'][0]))
             for items in groups.values():
                 images = torch.cat([image for image, _ in items])
-                cams = model.multi_scale_cams(images)
+                cams = model.multi_scale_cams(images, cam_fn)
                 for cam, (_, sample) in zip(cams, items):
                     keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
                     high_res = normalize_cams(cam[keys])

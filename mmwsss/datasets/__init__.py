@@ -1,11 +1,12 @@
 from .demo_data import DEMO_CLASSES, make_demo_dataset, render_demo_image
 from .image_labels import (VOC_CLASSES, labels_from_xml, load_cls_labels,
                            read_class_names, read_split_ids)
-from .transforms import PackWSSSInputs
+from .transforms import HideAndSeek, PackWSSSInputs
 from .wsss_voc import WSSSVOCDataset
 
 __all__ = [
-    'DEMO_CLASSES', 'VOC_CLASSES', 'PackWSSSInputs', 'WSSSVOCDataset',
+    'DEMO_CLASSES', 'VOC_CLASSES', 'HideAndSeek', 'PackWSSSInputs',
+    'WSSSVOCDataset',
     'labels_from_xml', 'load_cls_labels', 'make_demo_dataset',
     'read_class_names', 'read_split_ids', 'render_demo_image'
 ]

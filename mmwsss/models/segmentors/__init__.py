@@ -1,3 +1,4 @@
 from .cam_classifier import CAMClassifier
+from .cse_classifier import CSEClassifier
 
-__all__ = ['CAMClassifier']
+__all__ = ['CAMClassifier', 'CSEClassifier']

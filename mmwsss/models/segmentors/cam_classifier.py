@@ -77,11 +77,12 @@ class CAMClassifier(BaseSegmentor):
     def loss(self, inputs, data_samples):
         return self.cam_head.loss(self.extract_feat(inputs), data_samples)
 
-    def multi_scale_cams(self, inputs):
+    def multi_scale_cams(self, inputs, cam_fn=None):
         """CAMs summed over ``test_cfg`` scales and flips, ``[N, K, H, W]``,
-        not normalised."""
+        not normalised. ``cam_fn`` replaces the head's CAMs (e.g. Grad-CAM).
+        """
         return multi_scale_cams(
-            self.forward_cam,
+            cam_fn or self.forward_cam,
             inputs,
             scales=self.test_cfg['scales'],
             flip=self.test_cfg['flip'],
