@@ -16,7 +16,7 @@ $(STAMP): tools/install.sh setup.py requirements/build.txt requirements/runtime.
 
 demo: install
 	$(PYTHON) tools/make_demo_data.py $(DEMO_DATA)
-	$(PYTHON) tools/run_pipeline.py --preset demo --data-root $(DEMO_DATA) --work-dir $(DEMO_WORK_DIR)
+	$(PYTHON) tools/run_pipeline.py --preset demo --method recam --full-supervision --data-root $(DEMO_DATA) --work-dir $(DEMO_WORK_DIR)
 
 test: install
 	$(PYTHON) -m pytest tests

@@ -8,7 +8,8 @@ from .version import __version__
 
 allow_mmengine_checkpoints()
 
-from . import cams, datasets, evaluation, models  # noqa: E402,F401,I001
-from . import apis  # noqa: E402,F401
+# Registers every module into mmseg's registries.
+from . import (apis, cams, datasets, evaluation, models,  # noqa: E402,F401
+               pseudo_labels)
 
 __all__ = ['__version__', 'allow_mmengine_checkpoints']

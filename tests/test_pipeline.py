@@ -70,7 +70,7 @@ def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):
 def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
     work = str(tmp_path / 'pipeline')
     summary = run_seed_pipeline(
-        tiny_data, work, preset='demo', cfg_options=tiny_cfg_options())
+        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options())
     for key in ('seed_miou', 'seed_threshold', 'background_miou',
                 'classifier_map', 'cam_dir'):
         assert summary[key] is not None, key
@@ -88,7 +88,7 @@ def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
               for n in cam_files}
 
     again = run_seed_pipeline(
-        tiny_data, work, preset='demo', cfg_options=tiny_cfg_options())
+        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options())
     assert again['stage_seconds'] == summary['stage_seconds']
     assert mtimes == {
         n: os.stat(osp.join(summary['cam_dir'], n)).st_mtime_ns
@@ -132,3 +132,60 @@ def test_tools_make_cams_resume_and_agree_with_test_tool(tiny_data, tmp_path):
     with open(eval_json) as f:
         seeds = json.load(f)
     assert abs(seeds['best_miou'] - metrics['mIoU']) <= 0.01
+
+
+def tiny_seg_options():
+    options = {
+        'model.backbone.stem_channels': 8,
+        'model.backbone.base_channels': 8,
+        'model.decode_head.in_channels': [16, 32, 64],
+        'model.decode_head.channels': 16,
+        'model.auxiliary_head.in_channels': 32,
+        'model.auxiliary_head.channels': 8,
+        'train_cfg.max_iters': 4,
+        'train_cfg.val_interval': 4,
+        'default_hooks.checkpoint.interval': 4,
+        'default_hooks.logger.interval': 1,
+        'train_dataloader.batch_size': 4,
+    }
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options[f'{loader}.num_workers'] = 0
+        options[f'{loader}.persistent_workers'] = False
+    return options
+
+
+def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path):
+    from mmwsss.apis import format_summary, run_pipeline
+    work = str(tmp_path / 'whole')
+    kwargs = dict(
+        method='recam',
+        preset='demo',
+        full_supervision=True,
+        cfg_options=tiny_cfg_options(max_epochs=1),
+        seg_cfg_options=tiny_seg_options(),
+        num_workers=2)
+    summary = run_pipeline(tiny_data, work, **kwargs)
+    for key in ('seed_miou', 'seed_threshold', 'pseudo_miou', 'final_miou',
+                'full_supervision_miou', 'full_supervision_ratio', 'cam_dir',
+                'pseudo_label_dir'):
+        assert summary[key] is not None, key
+    assert len(os.listdir(summary['pseudo_label_dir'])) == 24
+    assert set(summary['stage_seconds']) == {
+        'cam/train', 'recam/train', 'recam/cams', 'recam/seeds',
+        'pseudo_labels', 'pseudo_eval', 'segmentation', 'full_supervision'
+    }
+    assert 'final mIoU' in format_summary(summary)
+    with open(osp.join(work, 'summary.json')) as f:
+        assert json.load(f)['final_miou'] == summary['final_miou']
+
+    stamps = {
+        name: os.stat(osp.join(summary['pseudo_label_dir'], name)).st_mtime_ns
+        for name in os.listdir(summary['pseudo_label_dir'])
+    }
+    again = run_pipeline(tiny_data, work, **kwargs)
+    assert again['stage_seconds'] == summary['stage_seconds']
+    assert again['final_miou'] == summary['final_miou']
+    assert stamps == {
+        name: os.stat(osp.join(summary['pseudo_label_dir'], name)).st_mtime_ns
+        for name in os.listdir(summary['pseudo_label_dir'])
+    }

@@ -54,7 +54,7 @@ def test_recam_sce_only_over_present_classes():
     torch.testing.assert_close(
         head.recam_loss(feats, labels),
         official_recam_loss(head, feats, labels))
-    samples = [sample_with_labels(l) for l in labels.tolist()]
+    samples = [sample_with_labels(row) for row in labels.tolist()]
     losses = head.loss(feats, samples)
     assert set(losses) == {'loss_cls', 'loss_recam'}
     torch.testing.assert_close(losses['loss_recam'],
@@ -284,7 +284,7 @@ def tiny_cam_checkpoint(tiny_data, tmp_path_factory):
 
 def tiny_options_for(name, checkpoint):
     options = tiny_cfg_options(max_epochs=1)
-    if 'recam' in name:
+    if 'recam' in name and 'cse' not in name:
         options['load_from'] = checkpoint
     if 'cse' in name:
         options.update({
@@ -299,7 +299,7 @@ def tiny_options_for(name, checkpoint):
 
 @pytest.mark.parametrize('name', [
     'recam_r18_demo.py', 'adl_r18_demo.py', 'cse_r18_demo.py',
-    'has_r18_demo.py', 'adl_recam_r18_demo.py'
+    'has_r18_demo.py', 'adl_recam_r18_demo.py', 'cse_recam_r18_demo.py'
 ])
 def test_tiny_training_run_of_each_method(name, tiny_data,
                                           tiny_cam_checkpoint, tmp_path):
@@ -342,3 +342,21 @@ def test_gradcam_files_from_generate_cams(tiny_data, tiny_cam_checkpoint,
                   allow_pickle=True).item()
     assert cam['high_res'].shape[1:] == (128, 128)
     assert cam['high_res'].max() <= 1.0
+
+
+def test_compare_methods_table(tiny_data, tmp_path):
+    from mmwsss.apis.compare import compare_methods, format_comparison
+    rows = compare_methods(
+        tiny_data,
+        str(tmp_path),
+        methods=['cam', 'gradcam', 'recam', 'cse'],
+        cfg_options=tiny_cfg_options(max_epochs=1))
+    assert [r['method'] for r in rows] == ['cam', 'gradcam', 'recam', 'cse']
+    assert rows[0]['relative_seconds_per_iter'] == pytest.approx(1.0)
+    # Grad-CAM reads the CAM classifier: same mAP, no training of its own.
+    assert rows[1]['classifier_map'] == rows[0]['classifier_map']
+    assert rows[1]['seconds_per_iter'] is None
+    for row in rows:
+        assert 0 <= row['seed_miou'] <= 100
+    table = format_comparison(rows)
+    assert 'recam' in table and 'vs CAM' in table

@@ -1,38 +1,69 @@
-"""Run the WSSS pipeline on a dataset in VOC layout: train the stage-1
-classifier, write CAMs, evaluate seeds. Finished stages are skipped."""
+"""Run the whole WSSS pipeline on a dataset in VOC layout: stage-1 training,
+CAMs, seed evaluation, pseudo labels, their evaluation, segmentation on
+them and its evaluation on the val masks. Finished stages are skipped."""
 import argparse
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import PRESETS, format_summary, run_seed_pipeline
+from mmwsss.apis import METHODS, PRESETS, format_summary, run_pipeline
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--work-dir', required=True)
+    parser.add_argument('--method', choices=list(METHODS), default='recam')
+    parser.add_argument('--preset', choices=sorted(PRESETS), default='demo')
     parser.add_argument(
-        '--preset', choices=sorted(PRESETS), default='demo')
-    parser.add_argument('--config', help='stage-1 config (default: preset)')
-    parser.add_argument('--seed-split', default='train')
+        '--full-supervision',
+        action='store_true',
+        help='also train the segmentor on the true masks and report the '
+        'ratio')
+    parser.add_argument('--seg-config', help='segmentation config')
+    parser.add_argument(
+        '--bg-threshold',
+        type=float,
+        help='pseudo-label background score (default: best seed threshold)')
+    parser.add_argument(
+        '--confident-region',
+        action='store_true',
+        help='IRN-style labels with 255 between the fg/bg thresholds')
+    parser.add_argument('--no-crf', action='store_true')
+    parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument('--device', help='CAM inference device')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='overrides for the stage-1 config, key=value')
+        help='overrides for the stage-1 configs, key=value')
+    parser.add_argument(
+        '--seg-cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides for the segmentation config, key=value')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    summary = run_seed_pipeline(
+    pseudo_label_cfg = {}
+    if args.bg_threshold is not None:
+        pseudo_label_cfg['bg_threshold'] = args.bg_threshold
+    if args.confident_region:
+        pseudo_label_cfg['mode'] = 'confident'
+    if args.no_crf:
+        pseudo_label_cfg['crf'] = None
+    summary = run_pipeline(
         args.data_root,
         args.work_dir,
+        method=args.method,
         preset=args.preset,
-        config=args.config,
-        seed_split=args.seed_split,
+        full_supervision=args.full_supervision,
+        pseudo_label_cfg=pseudo_label_cfg,
+        seg_config=args.seg_config,
         cfg_options=args.cfg_options,
+        seg_cfg_options=args.seg_cfg_options,
+        num_workers=args.num_workers,
         device=args.device)
     print(format_summary(summary))
     print(f'summary written to {args.work_dir}/summary.json')

@@ -14,7 +14,7 @@ model = dict(
             dilations=(1, 1, 1, 1),
             contract_dilation=True),
         cam_head=dict(type='CAMHead', in_channels=256, num_classes=5)),
-    ordinary_checkpoint='work_dirs/demo/classifier/epoch_30.pth',
+    ordinary_checkpoint='work_dirs/demo/cam/classifier/epoch_30.pth',
     erasing='class_specific',
     loss_weight_base=0.3,
     loss_weight_slope=0.05)

@@ -3,7 +3,7 @@
 # (5e-5 / 5e-4) barely move a network trained with lr 0.05, so this uses a
 # tenth of the CAM demo's rate, new classifier 10x.
 _base_ = './cam_r18_demo.py'
-load_from = 'work_dirs/demo/classifier/epoch_30.pth'
+load_from = 'work_dirs/demo/cam/classifier/epoch_30.pth'
 max_epochs = 10
 model = dict(
     cam_head=dict(type='ReCAMHead', recam_loss_weight=1.0))

@@ -1,6 +1,9 @@
-"""The WSSS pipeline as resumable stages: train the classifier, write CAMs,
-evaluate seeds. Each stage records its outputs in ``<work_dir>/stages.json``
-when it finishes and is skipped on a rerun."""
+"""The WSSS pipeline as resumable stages. Every stage records its outputs
+in a ``stages.json`` when it finishes and is skipped on a rerun:
+
+    classifier → CAMs → seed evaluation → pseudo labels → pseudo-label
+    evaluation → segmentation on pseudo labels (→ the same on true masks)
+"""
 import json
 import os
 import os.path as osp
@@ -11,14 +14,57 @@ from mmengine.runner import Runner
 from prettytable import PrettyTable
 
 from mmwsss.datasets.image_labels import VOC_CLASSES, read_class_names
-from mmwsss.evaluation import evaluate_seeds, format_seed_table
+from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
+                               format_pseudo_label_table, format_seed_table)
+from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
 from mmwsss.utils import save_json
 from .cams import make_cams
 from .config import load_config
 
+# Stage-1 configs of each seed method. ``base``: how the method uses a
+# trained CAM classifier ('reuse' its weights, 'load_from' to fine-tune,
+# 'ordinary' as CSE's frozen classifier).
+METHODS = {
+    'cam': dict(demo='demo/cam_r18_demo.py', voc='cam/cam_r50_voc.py'),
+    'gradcam': dict(
+        demo='demo/cam_r18_demo.py',
+        voc='cam/cam_r50_voc.py',
+        cam_method='gradcam',
+        base='reuse'),
+    'gradcam++': dict(
+        demo='demo/cam_r18_demo.py',
+        voc='cam/cam_r50_voc.py',
+        cam_method='gradcam++',
+        base='reuse'),
+    'recam': dict(
+        demo='demo/recam_r18_demo.py',
+        voc='recam/recam_r50_voc.py',
+        base='load_from'),
+    'adl': dict(demo='demo/adl_r18_demo.py', voc='adl/adl_r50_voc.py'),
+    'cse': dict(
+        demo='demo/cse_r18_demo.py', voc='cse/cse_r50_voc.py',
+        base='ordinary'),
+    'hide_and_seek': dict(
+        demo='demo/has_r18_demo.py', voc='has/has_r50_voc.py'),
+    'adl+recam': dict(
+        demo='demo/adl_recam_r18_demo.py', voc=None, base='load_from'),
+}
+
 PRESETS = {
-    'demo': dict(cam='demo/cam_r18_demo.py'),
-    'voc': dict(cam='cam/cam_r50_voc.py'),
+    'demo':
+    dict(
+        cam_split='train',
+        seed_split='train',
+        val_split='val',
+        seg_config='demo/encnet_r18_demo.py',
+        true_mask_dir='SegmentationClass'),
+    'voc':
+    dict(
+        cam_split='train_aug',
+        seed_split='train',
+        val_split='val',
+        seg_config='encnet/encnet_r50-d8_4xb4-20k_voc12-pseudo-512x512.py',
+        true_mask_dir='SegmentationClassAug'),
 }
 
 
@@ -62,6 +108,9 @@ class StageRecord:
         self.stages[name] = dict(seconds=round(seconds, 1), **outputs)
         save_json(self.stages, self.path)
 
+    def seconds(self):
+        return {k: v['seconds'] for k, v in self.stages.items()}
+
 
 def _last_checkpoint(work_dir):
     path = osp.join(work_dir, 'last_checkpoint')
@@ -72,70 +121,88 @@ def _last_checkpoint(work_dir):
     return checkpoint if osp.isfile(checkpoint) else None
 
 
-def train_classifier(config, work_dir, data_root, num_classes,
-                     cfg_options=None):
-    """Train the stage-1 classifier with mmengine's Runner (resuming from the
-    last checkpoint of an interrupted run), then test it on the config's test
-    split.
+def train_and_test(cfg, work_dir):
+    """Train with mmengine's Runner (resuming an interrupted run from its
+    last checkpoint), then test on the config's test split.
 
     Returns:
-        tuple: ``(checkpoint path, test metrics dict)``.
+        tuple: ``(checkpoint, test metrics, mean seconds per iteration)``.
     """
-    options = {'model.cam_head.num_classes': num_classes}
-    options.update(cfg_options or {})
-    cfg = load_config(config, options, work_dir=work_dir, data_root=data_root)
+    cfg.work_dir = work_dir
     cfg.resume = _last_checkpoint(work_dir) is not None
     runner = Runner.from_cfg(cfg)
     runner.train()
+    seconds_per_iter = float(
+        runner.message_hub.get_scalar('train/time').mean())
     metrics = runner.test()
     checkpoint = _last_checkpoint(work_dir)
     if checkpoint is None:
         raise RuntimeError(f'{work_dir}: training wrote no checkpoint')
-    return checkpoint, {k: float(v) for k, v in metrics.items()}
+    return checkpoint, {k: float(v)
+                        for k, v in metrics.items()}, seconds_per_iter
+
+
+def train_classifier(config, work_dir, data_root, num_classes,
+                     cfg_options=None):
+    """Train a stage-1 classifier for ``num_classes`` foreground classes;
+    see :func:`train_and_test`."""
+    options = {'model.cam_head.num_classes': num_classes}
+    options.update(cfg_options or {})
+    cfg = load_config(config, options, data_root=data_root)
+    return train_and_test(cfg, work_dir)
 
 
 def run_seed_pipeline(data_root,
                       work_dir,
-                      preset='demo',
-                      config=None,
+                      config,
+                      cam_split='train',
                       seed_split='train',
                       cfg_options=None,
+                      cam_method='cam',
+                      checkpoint=None,
+                      train_only=False,
                       device=None):
-    """Train a CAM classifier, write its CAMs and evaluate the seeds.
+    """Train a classifier, write its CAMs for ``cam_split`` and evaluate the
+    seeds on ``seed_split`` (which needs masks).
 
     Args:
         data_root (str): Dataset in VOC layout (``classes.txt`` optional).
-        work_dir (str): Where every stage writes; ``summary.json`` at its
-            top.
-        preset (str): ``'demo'`` or ``'voc'``; picks the stage configs.
-        config (str, optional): Stage-1 config overriding the preset's.
-        seed_split (str): Split whose CAMs are written and evaluated.
-        cfg_options (dict, optional): Overrides for the stage-1 config.
+        work_dir (str): Where the stages write.
+        config (str): Stage-1 config.
+        cam_split (str): Split whose CAMs are written.
+        seed_split (str): Split whose seeds are evaluated.
+        cfg_options (dict, optional): Overrides for the config.
+        cam_method (str): ``'cam'``, ``'gradcam'`` or ``'gradcam++'``.
+        checkpoint (str, optional): A trained classifier of ``config``; skips
+            the training stage.
+        train_only (bool): Stop after training.
         device (str, optional): Device for CAM inference.
 
     Returns:
-        dict: The summary, also written to ``<work_dir>/summary.json``.
+        dict: The seed summary (``<work_dir>/summary.json``); with
+        ``train_only`` just the training outputs.
     """
-    if preset not in PRESETS:
-        raise ValueError(f'unknown preset {preset!r}; choose from '
-                         f'{sorted(PRESETS)}')
-    check_voc_layout(data_root, [seed_split])
-    config = config or PRESETS[preset]['cam']
+    check_voc_layout(data_root, sorted({cam_split, seed_split}))
     num_classes = len(foreground_classes(data_root))
     os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
 
+    if checkpoint is not None and not record.done('train'):
+        record.finish('train', 0.0, checkpoint=checkpoint, metrics={})
     if not record.done('train'):
         start = time.time()
-        checkpoint, metrics = train_classifier(
+        trained, metrics, seconds_per_iter = train_classifier(
             config, osp.join(work_dir, 'classifier'), data_root, num_classes,
             cfg_options)
         record.finish(
             'train',
             time.time() - start,
-            checkpoint=checkpoint,
-            metrics=metrics)
+            checkpoint=trained,
+            metrics=metrics,
+            seconds_per_iter=seconds_per_iter)
     train = record.get('train')
+    if train_only:
+        return dict(train, stage_seconds=record.seconds())
 
     cam_dir = osp.join(work_dir, 'cams')
     if not record.done('cams'):
@@ -144,11 +211,14 @@ def run_seed_pipeline(data_root,
             config,
             train['checkpoint'],
             cam_dir,
-            split=seed_split,
+            split=cam_split,
             data_root=data_root,
+            method=cam_method,
             device=device,
-            cfg_options={'model.cam_head.num_classes': num_classes,
-                         **(cfg_options or {})})
+            cfg_options={
+                'model.cam_head.num_classes': num_classes,
+                **(cfg_options or {})
+            })
         record.finish('cams', time.time() - start, cam_dir=cam_dir)
 
     seed_json = osp.join(work_dir, f'seed_eval_{seed_split}.json')
@@ -172,26 +242,255 @@ def run_seed_pipeline(data_root,
         background_miou=seeds['background_miou'],
         classifier_map=metrics.get('multi-label/mAP'),
         val_seed_miou=metrics.get('mIoU'),
+        cam_method=cam_method,
+        seconds_per_iter=train.get('seconds_per_iter'),
         cam_dir=osp.abspath(cam_dir),
-        stage_seconds={k: v['seconds']
-                       for k, v in record.stages.items()})
+        stage_seconds=record.seconds())
+    save_json(summary, osp.join(work_dir, 'summary.json'))
+    return summary
+
+
+def ordinary_classifier_of(config, num_classes, cfg_options=None):
+    """Backbone and head of a CAM config, as a CSE ordinary classifier."""
+    options = {'model.cam_head.num_classes': num_classes}
+    options.update(cfg_options or {})
+    model = load_config(config, options).model
+    backbone = dict(model.backbone)
+    backbone.pop('init_cfg', None)
+    return dict(backbone=backbone, cam_head=dict(model.cam_head))
+
+
+def method_config(method, preset):
+    """The stage-1 config of ``method`` under ``preset``."""
+    if method not in METHODS:
+        raise ValueError(f'unknown method {method!r}; choose from '
+                         f'{sorted(METHODS)}')
+    config = METHODS[method].get(preset)
+    if config is None:
+        raise ValueError(f'method {method!r} has no {preset!r} config')
+    return config
+
+
+def run_method_seeds(data_root,
+                     work_dir,
+                     method,
+                     preset='demo',
+                     cfg_options=None,
+                     device=None):
+    """Seeds of one method: trains the CAM classifier first in
+    ``<work_dir>/cam`` when the method builds on it, then the method in
+    ``<work_dir>/<method>``.
+
+    Returns:
+        dict: The method's seed summary.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f'unknown preset {preset!r}; choose from '
+                         f'{sorted(PRESETS)}')
+    spec = METHODS.get(method, {})
+    config = method_config(method, preset)
+    splits = dict(
+        cam_split=PRESETS[preset]['cam_split'],
+        seed_split=PRESETS[preset]['seed_split'])
+    options = dict(cfg_options or {})
+    checkpoint = None
+    base = spec.get('base')
+    if base is not None:
+        cam = run_seed_pipeline(
+            data_root,
+            osp.join(work_dir, 'cam'),
+            method_config('cam', preset),
+            cfg_options=cfg_options,
+            train_only=True,
+            **splits)
+        if base == 'reuse':
+            checkpoint = cam['checkpoint']
+        elif base == 'load_from':
+            options['load_from'] = cam['checkpoint']
+        else:
+            options['model.ordinary_checkpoint'] = cam['checkpoint']
+            options['model.ordinary_classifier'] = ordinary_classifier_of(
+                method_config('cam', preset),
+                len(foreground_classes(data_root)), cfg_options)
+    return run_seed_pipeline(
+        data_root,
+        osp.join(work_dir, method),
+        config,
+        cfg_options=options,
+        cam_method=spec.get('cam_method', 'cam'),
+        checkpoint=checkpoint,
+        device=device,
+        **splits)
+
+
+def segmentation_config(config, data_root, num_classes, train_split,
+                        pseudo_label_dir=None, true_mask_dir=None,
+                        cfg_options=None):
+    """A segmentation config trained on ``train_split`` with pseudo labels
+    (``pseudo_label_dir``) or with the true masks (``true_mask_dir``)."""
+    options = {
+        'model.decode_head.num_classes': num_classes + 1,
+        'model.auxiliary_head.num_classes': num_classes + 1,
+    }
+    options.update(cfg_options or {})
+    cfg = load_config(config, options, data_root=data_root)
+    train_set = cfg.train_dataloader.dataset
+    train_set.ann_file = osp.join('ImageSets', 'Segmentation',
+                                  train_split + '.txt')
+    if pseudo_label_dir is not None:
+        train_set.pseudo_label_dir = osp.abspath(pseudo_label_dir)
+    else:
+        cfg.train_dataloader.dataset = dict(
+            type='WSSSVOCDataset',
+            data_root=data_root,
+            ann_file=train_set.ann_file,
+            data_prefix=dict(
+                img_path='JPEGImages',
+                seg_map_path=true_mask_dir,
+                xml_path='Annotations'),
+            pipeline=train_set.pipeline)
+    return cfg
+
+
+def run_pipeline(data_root,
+                 work_dir,
+                 method='recam',
+                 preset='demo',
+                 full_supervision=False,
+                 pseudo_label_cfg=None,
+                 seg_config=None,
+                 cfg_options=None,
+                 seg_cfg_options=None,
+                 num_workers=2,
+                 device=None):
+    """The whole pipeline: seeds of ``method`` → pseudo labels (background
+    at the best seed threshold unless set, dense CRF) → their evaluation →
+    segmentation on them → mIoU on the val masks; with
+    ``full_supervision`` the same segmentor on the true masks too.
+
+    Returns:
+        dict: The summary, also written to ``<work_dir>/summary.json``.
+    """
+    preset_cfg = PRESETS[preset] if preset in PRESETS else None
+    if preset_cfg is None:
+        raise ValueError(f'unknown preset {preset!r}; choose from '
+                         f'{sorted(PRESETS)}')
+    check_voc_layout(data_root, [
+        preset_cfg['cam_split'], preset_cfg['seed_split'],
+        preset_cfg['val_split']
+    ])
+    num_classes = len(foreground_classes(data_root))
+    os.makedirs(work_dir, exist_ok=True)
+    seeds = run_method_seeds(data_root, work_dir, method, preset,
+                             cfg_options, device)
+    record = StageRecord(work_dir)
+
+    label_dir = osp.join(work_dir, 'pseudo_labels')
+    settings = dict(bg_threshold=seeds['seed_threshold'], crf=CRF_DEFAULTS)
+    settings.update(pseudo_label_cfg or {})
+    if not record.done('pseudo_labels'):
+        start = time.time()
+        generate_pseudo_labels(
+            seeds['cam_dir'],
+            data_root,
+            preset_cfg['cam_split'],
+            label_dir,
+            num_classes=num_classes,
+            num_workers=num_workers,
+            **settings)
+        record.finish(
+            'pseudo_labels',
+            time.time() - start,
+            label_dir=label_dir,
+            settings={k: v
+                      for k, v in settings.items()})
+    pseudo_json = osp.join(work_dir,
+                           f"pseudo_eval_{preset_cfg['seed_split']}.json")
+    if not record.done('pseudo_eval'):
+        start = time.time()
+        result = evaluate_pseudo_labels(label_dir, data_root,
+                                        preset_cfg['seed_split'])
+        save_json(result, pseudo_json)
+        print_log(format_pseudo_label_table(result), logger='current')
+        record.finish('pseudo_eval', time.time() - start)
+    with open(pseudo_json) as f:
+        pseudo = json.load(f)
+
+    seg_config = seg_config or preset_cfg['seg_config']
+    runs = [('segmentation', dict(pseudo_label_dir=label_dir))]
+    if full_supervision:
+        runs.append(('full_supervision',
+                     dict(true_mask_dir=preset_cfg['true_mask_dir'])))
+    for name, source in runs:
+        if record.done(name):
+            continue
+        start = time.time()
+        cfg = segmentation_config(seg_config, data_root, num_classes,
+                                  preset_cfg['cam_split'],
+                                  cfg_options=seg_cfg_options, **source)
+        checkpoint, metrics, _ = train_and_test(cfg, osp.join(work_dir, name))
+        record.finish(
+            name, time.time() - start, checkpoint=checkpoint,
+            metrics=metrics)
+
+    final = record.get('segmentation')['metrics']['mIoU']
+    summary = dict(
+        method=method,
+        preset=preset,
+        data_root=osp.abspath(data_root),
+        seed_miou=seeds['seed_miou'],
+        seed_threshold=seeds['seed_threshold'],
+        background_miou=seeds['background_miou'],
+        classifier_map=seeds['classifier_map'],
+        pseudo_miou=pseudo['miou'],
+        pseudo_precision=pseudo['mean_precision'],
+        pseudo_recall=pseudo['mean_recall'],
+        pseudo_ignored_fraction=pseudo['ignored_fraction'],
+        final_miou=final,
+        cam_dir=seeds['cam_dir'],
+        pseudo_label_dir=osp.abspath(label_dir),
+        segmentation_checkpoint=record.get('segmentation')['checkpoint'])
+    if full_supervision:
+        full = record.get('full_supervision')['metrics']['mIoU']
+        summary.update(
+            full_supervision_miou=full,
+            full_supervision_ratio=round(final / full, 4) if full else None)
+    stage_seconds = {}
+    for stage_dir in ('cam', method):
+        path = osp.join(work_dir, stage_dir)
+        for stage, seconds in StageRecord(path).seconds().items():
+            stage_seconds[f'{stage_dir}/{stage}'] = seconds
+    stage_seconds.update(record.seconds())
+    summary['stage_seconds'] = stage_seconds
+    summary['total_seconds'] = round(sum(stage_seconds.values()), 1)
     save_json(summary, osp.join(work_dir, 'summary.json'))
     return summary
 
 
 def format_summary(summary):
-    """The demo's result table."""
+    """The pipeline's result table."""
     table = PrettyTable(['result', 'value'])
     table.align['result'] = 'l'
-    table.add_row(['all-background baseline mIoU (%)',
-                   f"{summary['background_miou']:.2f}"])
-    table.add_row([f"CAM seed mIoU (%), split {summary['seed_split']}",
-                   f"{summary['seed_miou']:.2f}"])
-    table.add_row(['best background threshold',
-                   f"{summary['seed_threshold']:.2f}"])
-    if summary.get('classifier_map') is not None:
-        table.add_row(['classifier mAP (%), val split',
-                       f"{summary['classifier_map']:.2f}"])
+    rows = [
+        ('all-background baseline mIoU (%)', summary['background_miou']),
+        (f"seed mIoU (%), {summary['method']}", summary['seed_miou']),
+        ('best background threshold', summary['seed_threshold']),
+        ('classifier mAP (%), val', summary.get('classifier_map')),
+        ('pseudo-label mIoU (%)', summary.get('pseudo_miou')),
+        ('pseudo-label precision / recall (%)',
+         None if summary.get('pseudo_precision') is None else
+         f"{summary['pseudo_precision']:.2f} / "
+         f"{summary['pseudo_recall']:.2f}"),
+        ('final mIoU (%), val', summary.get('final_miou')),
+        ('fully-supervised mIoU (%), val',
+         summary.get('full_supervision_miou')),
+        ('final / fully-supervised', summary.get('full_supervision_ratio')),
+    ]
+    for name, value in rows:
+        if value is not None:
+            table.add_row(
+                [name, value if isinstance(value, str) else f'{value:.2f}'])
     for stage, seconds in summary['stage_seconds'].items():
-        table.add_row([f'{stage} stage (s)', f'{seconds:.1f}'])
+        table.add_row([f'{stage} (s)', f'{seconds:.1f}'])
+    table.add_row(['total (s)', f"{summary['total_seconds']:.1f}"])
     return table.get_string()

@@ -12,7 +12,7 @@ from prettytable import PrettyTable
 from mmwsss.cams import cams_to_label, load_cam_file
 from mmwsss.datasets.image_labels import (VOC_CLASSES, read_class_names,
                                           read_split_ids)
-from mmwsss.utils import load_label_png
+from mmwsss.utils import load_label_png, require_files
 
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
@@ -22,6 +22,10 @@ def dataset_class_names(data_root, classes_file='classes.txt'):
     path = osp.join(data_root, classes_file)
     foreground = read_class_names(path) if osp.isfile(path) else VOC_CLASSES
     return ('background', ) + foreground
+
+
+def _none_for_nan(values):
+    return [None if np.isnan(v) else float(v) for v in values]
 
 
 class AreaAccumulator:
@@ -41,13 +45,21 @@ class AreaAccumulator:
         for total, area in zip(self.areas, areas):
             total += area.to(torch.float64)
 
+    def precision_recall(self):
+        """Per-class precision and recall in percent (None where undefined).
+        """
+        intersect, _, pred, label = (a.numpy() for a in self.areas)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            precision = intersect / pred * 100
+            recall = intersect / label * 100
+        return _none_for_nan(precision), _none_for_nan(recall)
+
     def metrics(self):
         """Per-class IoU and mIoU in percent (mIoU rounded as IoUMetric)."""
         ret = IoUMetric.total_area_to_metrics(*self.areas, ['mIoU'])
         iou = np.asarray(ret['IoU'], dtype=np.float64) * 100
         return dict(
-            miou=float(np.round(np.nanmean(iou), 2)),
-            iou=[None if np.isnan(v) else float(v) for v in iou])
+            miou=float(np.round(np.nanmean(iou), 2)), iou=_none_for_nan(iou))
 
 
 def evaluate_seeds(cam_dir,
@@ -78,11 +90,8 @@ def evaluate_seeds(cam_dir,
     num_classes = len(class_names)
     ids = read_split_ids(
         osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
-    missing = [i for i in ids if not osp.isfile(osp.join(cam_dir, i + '.npy'))]
-    if missing:
-        raise FileNotFoundError(
-            f'{cam_dir}: {len(missing)} of {len(ids)} CAM files of split '
-            f'{split!r} are missing, e.g. {missing[0]}.npy; run make_cams')
+    require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
+                  '; run make_cams')
     thresholds = [float(t) for t in thresholds]
     accumulators = [AreaAccumulator(num_classes) for _ in thresholds]
     background = AreaAccumulator(num_classes)

@@ -86,3 +86,15 @@ def save_json(obj, path):
     with atomic_write(path, suffix='.json') as tmp_path:
         with open(tmp_path, 'w') as f:
             json.dump(obj, f, indent=2)
+
+
+def require_files(directory, ids, suffix, what, hint=''):
+    """Raise ``FileNotFoundError`` naming ``directory``, how many of ``ids``
+    lack ``<id><suffix>`` there, and the first such file."""
+    missing = [
+        i for i in ids if not osp.isfile(osp.join(directory, i + suffix))
+    ]
+    if missing:
+        raise FileNotFoundError(
+            f'{directory}: {len(missing)} of {len(ids)} {what} are missing, '
+            f'e.g. {missing[0]}{suffix}{hint}')

@@ -1,0 +1,66 @@
+"""Side-by-side comparison of the seed methods on one dataset."""
+from prettytable import PrettyTable
+
+from .pipeline import METHODS, run_method_seeds
+
+STARTS_FROM = {
+    None: 'scratch',
+    'reuse': 'the CAM classifier',
+    'load_from': 'fine-tunes CAM',
+    'ordinary': 'scratch + frozen CAM',
+}
+
+
+def compare_methods(data_root, work_dir, methods=None, preset='demo',
+                    cfg_options=None):
+    """Seeds of every method from the same seed. CAM runs first: Grad-CAM
+    reads its classifier, ReCAM fine-tunes it and CSE freezes it.
+
+    Returns:
+        list[dict]: One row per method: seed mIoU at its best threshold,
+        that threshold, classifier mAP, seconds per training iteration and
+        its ratio to CAM's.
+    """
+    methods = list(methods or METHODS)
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f'unknown methods {sorted(unknown)}; choose from '
+                         f'{sorted(METHODS)}')
+    cam = run_method_seeds(data_root, work_dir, 'cam', preset, cfg_options)
+    rows = []
+    for name in methods:
+        summary = cam if name == 'cam' else run_method_seeds(
+            data_root, work_dir, name, preset, cfg_options)
+        if summary['classifier_map'] is None:
+            summary = dict(summary, classifier_map=cam['classifier_map'])
+        seconds = summary['seconds_per_iter']
+        rows.append(
+            dict(
+                method=name,
+                seed_miou=summary['seed_miou'],
+                seed_threshold=summary['seed_threshold'],
+                classifier_map=summary['classifier_map'],
+                seconds_per_iter=seconds,
+                relative_seconds_per_iter=None if seconds is None else
+                seconds / cam['seconds_per_iter'],
+                starts_from=STARTS_FROM[METHODS[name].get('base')],
+                background_miou=summary['background_miou']))
+    return rows
+
+
+def format_comparison(rows):
+    """The comparison as a table."""
+    table = PrettyTable([
+        'method', 'seed mIoU (%)', 'best threshold', 'classifier mAP (%)',
+        's / iter', 'vs CAM', 'starts from'
+    ])
+    for row in rows:
+        rel = row['relative_seconds_per_iter']
+        table.add_row([
+            row['method'], f"{row['seed_miou']:.2f}",
+            f"{row['seed_threshold']:.2f}", f"{row['classifier_map']:.2f}",
+            '-' if row['seconds_per_iter'] is None else
+            f"{row['seconds_per_iter']:.3f}",
+            '-' if rel is None else f'{rel:.2f}x', row['starts_from']
+        ])
+    return table.get_string()

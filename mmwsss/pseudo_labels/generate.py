@@ -1,0 +1,125 @@
+"""Write pseudo-label PNGs for a split from its CAM files, resumably and in
+parallel."""
+import os
+import os.path as osp
+from functools import partial
+
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+from PIL import Image
+
+from mmwsss.cams import load_cam_file
+from mmwsss.datasets.image_labels import read_split_ids
+from mmwsss.utils import (remove_stale_tmp_files, require_files,
+                          save_palette_png)
+from .labels import confident_region_label, label_from_cams
+
+
+def _load_rgb(path):
+    try:
+        with Image.open(path) as image:
+            return np.array(image.convert('RGB'))
+    except FileNotFoundError:
+        raise FileNotFoundError(f'image not found: {path}') from None
+    except OSError as e:
+        raise ValueError(f'{path}: unreadable image ({e})') from None
+
+
+def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
+                     bg_threshold=0.15, alpha=16.0, fg_threshold=0.30,
+                     low_threshold=0.05, crf=None, num_classes=None):
+    """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
+    needs_image = crf is not None
+    image = _load_rgb(image_path) if needs_image else None
+    shape = image.shape[:2] if image is not None else None
+    cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
+    cams, keys = cam['high_res'], cam['keys']
+    if mode == 'argmax':
+        return label_from_cams(cams, keys, bg_mode, bg_threshold, alpha,
+                               image, crf)
+    if mode == 'confident':
+        return confident_region_label(cams, keys, fg_threshold,
+                                      low_threshold, image, crf)
+    raise ValueError(f"mode must be 'argmax' or 'confident', got {mode!r}")
+
+
+def _write_one(img_id, cam_dir, img_dir, out_dir, settings):
+    label = pseudo_label_for(
+        osp.join(cam_dir, img_id + '.npy'),
+        osp.join(img_dir, img_id + '.jpg'), **settings)
+    save_palette_png(label, osp.join(out_dir, img_id + '.png'))
+    return img_id
+
+
+def generate_pseudo_labels(cam_dir,
+                           data_root,
+                           split,
+                           out_dir,
+                           mode='argmax',
+                           bg_mode='constant',
+                           bg_threshold=0.15,
+                           alpha=16.0,
+                           fg_threshold=0.30,
+                           low_threshold=0.05,
+                           crf=None,
+                           num_classes=None,
+                           num_workers=2,
+                           progress=True):
+    """Turn IRN-format CAM files into palette PNG pseudo labels.
+
+    Args:
+        cam_dir (str): CAM directory.
+        data_root (str): Dataset root in VOC layout (images for the CRF).
+        split (str): Split whose ids get labels.
+        out_dir (str): Output directory of ``<id>.png``.
+        mode (str): ``'argmax'``: background score vs CAMs; ``'confident'``:
+            IRN's confident regions with 255 between ``low_threshold`` and
+            ``fg_threshold``.
+        bg_mode (str): ``'constant'`` or ``'power'`` background score.
+        bg_threshold (float): Constant background score.
+        alpha (float): Exponent of the power background score.
+        fg_threshold (float): Confident foreground threshold.
+        low_threshold (float): Confident background threshold.
+        crf (dict, optional): Dense CRF settings (see ``CRF_DEFAULTS``);
+            ``None`` disables the CRF.
+        num_classes (int, optional): Foreground classes, to check CAM keys.
+        num_workers (int): Worker processes.
+        progress (bool): Show progress (always shown with workers).
+
+    Returns:
+        int: Labels written by this call; existing ones are kept.
+    """
+    ids = read_split_ids(
+        osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+    require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
+                  '; run make_cams')
+    os.makedirs(out_dir, exist_ok=True)
+    remove_stale_tmp_files(out_dir)
+    pending = [
+        i for i in ids if not osp.isfile(osp.join(out_dir, i + '.png'))
+    ]
+    if not pending:
+        return 0
+    settings = dict(
+        mode=mode,
+        bg_mode=bg_mode,
+        bg_threshold=bg_threshold,
+        alpha=alpha,
+        fg_threshold=fg_threshold,
+        low_threshold=low_threshold,
+        crf=crf,
+        num_classes=num_classes)
+    work = partial(
+        _write_one,
+        cam_dir=cam_dir,
+        img_dir=osp.join(data_root, 'JPEGImages'),
+        out_dir=out_dir,
+        settings=settings)
+    if num_workers > 1:
+        track_parallel_progress(work, pending, num_workers, keep_order=False)
+    elif progress:
+        track_progress(work, pending)
+    else:
+        for img_id in pending:
+            work(img_id)
+    return len(pending)

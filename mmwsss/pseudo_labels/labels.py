@@ -1,0 +1,83 @@
+"""Label maps from normalised CAMs: background scores, argmax labels and
+IRN's confident regions."""
+import numpy as np
+
+from .crf import crf_refine_labels
+
+IGNORE_INDEX = 255
+
+
+def background_score(cams, mode='constant', threshold=0.15, alpha=16.0):
+    """Background score of every pixel.
+
+    Args:
+        cams (np.ndarray): ``[n, H, W]`` CAMs in [0, 1].
+        mode (str): ``'constant'`` (``threshold`` everywhere) or ``'power'``
+            (PSA's ``(1 - max_c CAM_c) ** alpha``, Ahn & Kwak, CVPR 2018).
+        threshold (float): Constant score.
+        alpha (float): Exponent of the power form.
+
+    Returns:
+        np.ndarray: ``[H, W]`` float32.
+    """
+    shape = cams.shape[1:]
+    if mode == 'constant':
+        return np.full(shape, threshold, dtype=np.float32)
+    if mode == 'power':
+        peak = cams.max(axis=0) if cams.shape[0] else np.zeros(shape)
+        return np.power(1 - peak, alpha).astype(np.float32)
+    raise ValueError(f"background mode must be 'constant' or 'power', got "
+                     f'{mode!r}')
+
+
+def _argmax_with_background(cams, bg):
+    """Index map: 0 = background, i + 1 = the i-th CAM."""
+    return np.concatenate([bg[None], cams]).argmax(axis=0)
+
+
+def _to_classes(index_map, keys):
+    lookup = np.concatenate([[0], np.asarray(keys, dtype=np.int64) + 1])
+    return lookup[index_map]
+
+
+def label_from_cams(cams, keys, bg_mode='constant', bg_threshold=0.15,
+                    alpha=16.0, image=None, crf=None):
+    """Pseudo label from CAMs: argmax over background score and CAMs,
+    optionally refined by a dense CRF on ``image``.
+
+    Returns:
+        np.ndarray: ``[H, W]`` uint8, 0 = background, ``k + 1`` = class k.
+    """
+    bg = background_score(cams, bg_mode, bg_threshold, alpha)
+    index = _argmax_with_background(cams, bg)
+    if crf is not None:
+        index = crf_refine_labels(image, index, len(keys) + 1, **crf)
+    return _to_classes(index, keys).astype(np.uint8)
+
+
+def confident_region_label(cams, keys, fg_threshold=0.30,
+                           bg_threshold=0.05, image=None, crf=None):
+    """IRN's confident regions: foreground where a CAM beats
+    ``fg_threshold``, background where every CAM is below ``bg_threshold``,
+    255 (ignore) in between. Both maps are CRF-refined when ``crf`` is given
+    (IRN's ``cam_to_ir_label``).
+
+    Returns:
+        np.ndarray: ``[H, W]`` uint8 with 255 for unsure pixels.
+    """
+    if fg_threshold < bg_threshold:
+        raise ValueError(f'fg_threshold {fg_threshold} is below '
+                         f'bg_threshold {bg_threshold}')
+    shape = cams.shape[1:]
+    maps = []
+    for threshold in (fg_threshold, bg_threshold):
+        index = _argmax_with_background(
+            cams, np.full(shape, threshold, dtype=np.float32))
+        if crf is not None:
+            index = crf_refine_labels(image, index, len(keys) + 1, **crf)
+        maps.append(_to_classes(index, keys))
+    fg, bg = maps
+    label = fg.copy()
+    label[fg == 0] = IGNORE_INDEX
+    label[(fg == 0) & (bg == 0)] = 0
+    return label.astype(np.uint8)

@@ -1,0 +1,73 @@
+"""Turn IRN-format CAM files into palette-PNG pseudo labels (background
+score, optional dense CRF, optional IRN confident regions), resumably and in
+parallel; report their quality where ground truth exists."""
+import argparse
+import os.path as osp
+
+from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
+from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
+from mmwsss.utils import save_json
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--cam-dir', required=True)
+    parser.add_argument('--data-root', required=True)
+    parser.add_argument('--split', default='train')
+    parser.add_argument('--out-dir', required=True)
+    parser.add_argument(
+        '--bg-mode', choices=['constant', 'power'], default='constant')
+    parser.add_argument('--bg-threshold', type=float, default=0.15)
+    parser.add_argument(
+        '--alpha', type=float, default=16.0, help='power background score')
+    parser.add_argument(
+        '--confident-region',
+        action='store_true',
+        help='IRN-style labels: 255 between --low-threshold and '
+        '--fg-threshold')
+    parser.add_argument('--fg-threshold', type=float, default=0.30)
+    parser.add_argument('--low-threshold', type=float, default=0.05)
+    parser.add_argument('--crf', action='store_true', help='dense CRF')
+    parser.add_argument('--crf-iterations', type=int,
+                        default=CRF_DEFAULTS['iterations'])
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument(
+        '--eval-split',
+        help='split to evaluate against its masks (default: --split when '
+        'its masks exist)')
+    parser.add_argument('--out', help='evaluation JSON (default: beside '
+                        'the output directory)')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    crf = dict(CRF_DEFAULTS, iterations=args.crf_iterations) \
+        if args.crf else None
+    written = generate_pseudo_labels(
+        args.cam_dir,
+        args.data_root,
+        args.split,
+        args.out_dir,
+        mode='confident' if args.confident_region else 'argmax',
+        bg_mode=args.bg_mode,
+        bg_threshold=args.bg_threshold,
+        alpha=args.alpha,
+        fg_threshold=args.fg_threshold,
+        low_threshold=args.low_threshold,
+        crf=crf,
+        num_workers=args.num_workers)
+    print(f'{written} pseudo labels written to {args.out_dir}')
+    split = args.eval_split or args.split
+    if not osp.isdir(osp.join(args.data_root, 'SegmentationClass')):
+        return
+    result = evaluate_pseudo_labels(args.out_dir, args.data_root, split)
+    out = args.out or osp.join(
+        osp.dirname(osp.abspath(args.out_dir)), f'pseudo_eval_{split}.json')
+    save_json(result, out)
+    print(format_pseudo_label_table(result))
+    print(f'written to {out}')
+
+
+if __name__ == '__main__':
+    main()
