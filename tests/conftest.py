@@ -11,6 +11,15 @@ DEMO_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo', 'cam_r18_demo.py')
 TINY_CLASSES = 3
 
 
+def no_worker_options():
+    """Load data in the main process: fast and quiet for tiny runs."""
+    options = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options[f'{loader}.num_workers'] = 0
+        options[f'{loader}.persistent_workers'] = False
+    return options
+
+
 def tiny_cfg_options(max_epochs=2):
     """Shrink the demo config so that a run takes seconds on a CPU."""
     options = {
@@ -26,9 +35,7 @@ def tiny_cfg_options(max_epochs=2):
         'default_hooks.logger.interval': 1,
         'train_dataloader.batch_size': 8,
     }
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        options[f'{loader}.num_workers'] = 0
-        options[f'{loader}.persistent_workers'] = False
+    options.update(no_worker_options())
     return options
 
 

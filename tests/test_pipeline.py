@@ -10,7 +10,8 @@ from mmengine.runner import Runner
 
 from mmwsss.apis import load_config, run_seed_pipeline
 from mmwsss.cams import load_cam_file
-from conftest import DEMO_CONFIG, REPO_ROOT, tiny_cfg_options
+from conftest import (DEMO_CONFIG, REPO_ROOT, no_worker_options,
+                      tiny_cfg_options)
 
 
 def run_tool(name, *args):
@@ -148,9 +149,7 @@ def tiny_seg_options():
         'default_hooks.logger.interval': 1,
         'train_dataloader.batch_size': 4,
     }
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        options[f'{loader}.num_workers'] = 0
-        options[f'{loader}.persistent_workers'] = False
+    options.update(no_worker_options())
     return options
 
 
