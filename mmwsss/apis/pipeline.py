@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
-from mmwsss.datasets.image_labels import VOC_CLASSES, read_class_names
+from mmwsss.datasets.image_labels import foreground_class_names
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
@@ -66,12 +66,6 @@ PRESETS = {
         seg_config='encnet/encnet_r50-d8_4xb4-20k_voc12-pseudo-512x512.py',
         true_mask_dir='SegmentationClassAug'),
 }
-
-
-def foreground_classes(data_root):
-    """Foreground class names of a VOC-layout root (``classes.txt`` or VOC)."""
-    path = osp.join(data_root, 'classes.txt')
-    return read_class_names(path) if osp.isfile(path) else VOC_CLASSES
 
 
 def check_voc_layout(data_root, splits):
@@ -183,7 +177,7 @@ def run_seed_pipeline(data_root,
         ``train_only`` just the training outputs.
     """
     check_voc_layout(data_root, sorted({cam_split, seed_split}))
-    num_classes = len(foreground_classes(data_root))
+    num_classes = len(foreground_class_names(data_root))
     os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
 
@@ -311,7 +305,7 @@ def run_method_seeds(data_root,
             options['model.ordinary_checkpoint'] = cam['checkpoint']
             options['model.ordinary_classifier'] = ordinary_classifier_of(
                 method_config('cam', preset),
-                len(foreground_classes(data_root)), cfg_options)
+                len(foreground_class_names(data_root)), cfg_options)
     return run_seed_pipeline(
         data_root,
         osp.join(work_dir, method),
@@ -379,7 +373,7 @@ def run_pipeline(data_root,
         preset_cfg['cam_split'], preset_cfg['seed_split'],
         preset_cfg['val_split']
     ])
-    num_classes = len(foreground_classes(data_root))
+    num_classes = len(foreground_class_names(data_root))
     os.makedirs(work_dir, exist_ok=True)
     seeds = run_method_seeds(data_root, work_dir, method, preset,
                              cfg_options, device)

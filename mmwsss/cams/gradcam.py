@@ -74,10 +74,8 @@ class GradCAM:
             grads3 = grads2 * grads
             total = activation.sum(dim=(2, 3))[:, None, :, None, None]
             denominator = 2 * grads2 + total * grads3
-            alphas = torch.where(denominator != 0,
-                                 grads2 / denominator.where(
-                                     denominator != 0,
-                                     torch.ones_like(denominator)),
-                                 torch.zeros_like(denominator))
+            defined = denominator != 0
+            alphas = (grads2 / denominator.where(defined, 1.0)).where(
+                defined, 0.0)
             weights = (alphas * grads.relu()).sum(dim=(3, 4))
         return torch.einsum('bkc,bchw->bkhw', weights, activation)

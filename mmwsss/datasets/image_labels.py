@@ -27,6 +27,13 @@ def read_class_names(path):
     return tuple(names)
 
 
+def foreground_class_names(data_root, classes_file='classes.txt'):
+    """Foreground class names of a VOC-layout root: ``classes.txt`` when it
+    exists, else the 20 VOC classes."""
+    path = osp.join(data_root or '', classes_file)
+    return read_class_names(path) if osp.isfile(path) else VOC_CLASSES
+
+
 def read_split_ids(path):
     """Read image ids from a split file (first token of each line)."""
     if not osp.isfile(path):

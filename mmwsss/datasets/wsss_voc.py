@@ -5,8 +5,8 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from mmwsss.utils import voc_palette
-from .image_labels import (VOC_CLASSES, labels_from_xml, load_cls_labels,
-                           read_class_names, read_split_ids)
+from .image_labels import (foreground_class_names, labels_from_xml,
+                           load_cls_labels, read_split_ids)
 
 
 @DATASETS.register_module()
@@ -79,10 +79,8 @@ class WSSSVOCDataset(BaseSegDataset):
                     "metainfo['classes'] must start with 'background', got "
                     f'{classes[:3]}...')
         else:
-            path = osp.join(data_root or '', classes_file)
-            foreground = read_class_names(path) if osp.isfile(
-                path) else VOC_CLASSES
-            classes = ('background', ) + foreground
+            classes = ('background', ) + foreground_class_names(
+                data_root, classes_file)
         metainfo['classes'] = classes
         if not metainfo.get('palette'):
             metainfo['palette'] = voc_palette(len(classes)).tolist()

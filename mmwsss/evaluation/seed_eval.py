@@ -10,8 +10,7 @@ from mmseg.evaluation import IoUMetric
 from prettytable import PrettyTable
 
 from mmwsss.cams import cams_to_label, load_cam_file
-from mmwsss.datasets.image_labels import (VOC_CLASSES, read_class_names,
-                                          read_split_ids)
+from mmwsss.datasets.image_labels import foreground_class_names, read_split_ids
 from mmwsss.utils import load_label_png, require_files
 
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
@@ -19,9 +18,7 @@ DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 def dataset_class_names(data_root, classes_file='classes.txt'):
     """Background plus the foreground names of ``classes.txt`` (else VOC)."""
-    path = osp.join(data_root, classes_file)
-    foreground = read_class_names(path) if osp.isfile(path) else VOC_CLASSES
-    return ('background', ) + foreground
+    return ('background', ) + foreground_class_names(data_root, classes_file)
 
 
 def _none_for_nan(values):

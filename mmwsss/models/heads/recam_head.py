@@ -3,6 +3,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
+from mmwsss.cams.inference import normalize_cams
 from .cam_head import CAMHead, stack_img_labels
 
 
@@ -42,9 +43,7 @@ class ReCAMHead(CAMHead):
         Equals the mean over positions of ``cam_k * feature`` without
         building the ``[N, K, C, h, w]`` tensor.
         """
-        cams = F.relu(F.conv2d(feats, self.classifier.weight))
-        peak = cams.flatten(2).max(dim=2).values[..., None, None]
-        cams = cams / (peak + 1e-5)
+        cams = normalize_cams(F.relu(F.conv2d(feats, self.classifier.weight)))
         h, w = feats.shape[-2:]
         return torch.einsum('nkhw,nchw->nkc', cams, feats) / (h * w)
 

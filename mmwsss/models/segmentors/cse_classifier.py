@@ -6,6 +6,7 @@ from mmengine.logging import MessageHub
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
+from mmwsss.cams.inference import normalize_cams
 from mmwsss.models.heads.cam_head import stack_img_labels
 from .cam_classifier import CAMClassifier
 
@@ -125,8 +126,7 @@ class CSEClassifier(CAMClassifier):
         masks = F.interpolate(
             masks[:, None], size=inputs.shape[-2:], mode='bilinear',
             align_corners=False).relu()
-        peak = masks.flatten(1).max(dim=1).values.view(-1, 1, 1, 1)
-        masks = masks / (peak + 1e-5)
+        masks = normalize_cams(masks)
         return inputs * (1 - masks), masks
 
     def loss(self, inputs, data_samples):
