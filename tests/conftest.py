@@ -1,9 +1,13 @@
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
 import mmwsss  # noqa: F401
+from mmwsss.apis import load_config
 from mmwsss.datasets import make_demo_dataset
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -51,3 +55,39 @@ def tiny_data(tmp_path_factory):
     make_demo_dataset(
         root, num_train=24, num_val=8, num_classes=TINY_CLASSES, seed=3)
     return root
+
+
+def run_tool(name, *args, expect_ok=True):
+    """Run ``tools/<name>`` in a subprocess; return stdout, or, with
+    ``expect_ok=False``, assert a non-zero exit and return stderr."""
+    proc = subprocess.run([sys.executable,
+                           osp.join(REPO_ROOT, 'tools', name)] +
+                          [str(a) for a in args],
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
+    output = proc.stdout[-3000:] + proc.stderr[-3000:]
+    if expect_ok:
+        assert proc.returncode == 0, output
+        return proc.stdout
+    assert proc.returncode != 0, output
+    return proc.stderr
+
+
+def dump_tiny_config(tiny_data, path, max_epochs=2):
+    """The tiny demo config as a file, for the tools."""
+    cfg = load_config(
+        DEMO_CONFIG, tiny_cfg_options(max_epochs), data_root=tiny_data)
+    cfg.dump(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def tiny_checkpoint(tiny_data, tmp_path_factory):
+    """``(config, checkpoint)`` of a tiny CAM classifier trained one epoch
+    on ``tiny_data``."""
+    work = tmp_path_factory.mktemp('tiny_cam')
+    config = dump_tiny_config(tiny_data, work / 'tiny.py', max_epochs=1)
+    init_default_scope('mmseg')
+    Runner.from_cfg(load_config(config, work_dir=str(work))).train()
+    return config, str(work / 'epoch_1.pth')

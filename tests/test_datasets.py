@@ -60,8 +60,9 @@ def test_cls_labels_npy_errors(tmp_path):
     np.save(path, {'a': np.ones(3)})
     with pytest.raises(ValueError, match="labels of 'a' have 3 entries"):
         load_cls_labels(path, ['a'], 20)
-    with pytest.raises(KeyError, match="no labels for image id 'b'"):
-        load_cls_labels(path, ['b'], 3)
+    with pytest.raises(ValueError, match=r"disagrees with the split: no "
+                       r"labels for 2 of its 3 ids: \['b', 'c'\]"):
+        load_cls_labels(path, ['a', 'b', 'c'], 3)
 
 
 def test_dataset_reads_xml_labels_classes_and_masks(tiny_data):

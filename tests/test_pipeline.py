@@ -10,26 +10,8 @@ from mmengine.runner import Runner
 
 from mmwsss.apis import load_config, run_seed_pipeline
 from mmwsss.cams import load_cam_file
-from conftest import (DEMO_CONFIG, REPO_ROOT, no_worker_options,
-                      tiny_cfg_options)
-
-
-def run_tool(name, *args):
-    proc = subprocess.run([sys.executable,
-                           osp.join(REPO_ROOT, 'tools', name)] +
-                          [str(a) for a in args],
-                          capture_output=True,
-                          text=True,
-                          cwd=REPO_ROOT)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
-
-
-def dump_tiny_config(tiny_data, path, max_epochs=2):
-    cfg = load_config(
-        DEMO_CONFIG, tiny_cfg_options(max_epochs), data_root=tiny_data)
-    cfg.dump(str(path))
-    return str(path)
+from conftest import (DEMO_CONFIG, dump_tiny_config, no_worker_options,
+                      run_tool, tiny_cfg_options)
 
 
 def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):

@@ -8,6 +8,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
+from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.utils import save_json
 
 
@@ -63,6 +64,7 @@ def main():
         enable_visualization(cfg, args)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
               RUNNERS.build(cfg))
+    check_checkpoint_fits(runner.model, args.checkpoint)
     metrics = runner.test()
     if args.out:
         save_json({k: float(v) for k, v in metrics.items()}, args.out)

@@ -10,6 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
+from mmwsss.checkpoint import check_checkpoint_fits
 
 
 def parse_args():
@@ -52,6 +53,9 @@ def main():
     cfg.resume = args.resume
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
               RUNNERS.build(cfg))
+    if cfg.get('load_from') and not cfg.resume:
+        # Fine-tuning may add weights, but none may change shape.
+        check_checkpoint_fits(runner.model, cfg.load_from, allow_missing=True)
     runner.train()
 
 

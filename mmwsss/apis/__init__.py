@@ -1,12 +1,12 @@
 from .cams import init_cam_model, make_cams
 from .compare import compare_methods, format_comparison
 from .config import load_config, resolve_config_path
-from .pipeline import (METHODS, PRESETS, check_voc_layout, format_summary,
-                       run_method_seeds, run_pipeline, run_seed_pipeline,
-                       train_and_test, train_classifier)
+from .pipeline import (METHODS, PRESETS, format_summary, run_method_seeds,
+                       run_pipeline, run_seed_pipeline, train_and_test,
+                       train_classifier)
 
 __all__ = [
-    'METHODS', 'PRESETS', 'check_voc_layout', 'compare_methods',
+    'METHODS', 'PRESETS', 'compare_methods',
     'format_comparison', 'format_summary', 'init_cam_model', 'load_config',
     'make_cams', 'resolve_config_path', 'run_method_seeds', 'run_pipeline',
     'run_seed_pipeline', 'train_and_test', 'train_classifier'

@@ -5,6 +5,7 @@ from mmseg.registry import MODELS
 
 from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
                                   generate_cams)
+from mmwsss.checkpoint import check_checkpoint_fits
 from .config import load_config
 
 
@@ -26,6 +27,7 @@ def init_cam_model(config, checkpoint, device=None, cfg_options=None):
     # The checkpoint holds every weight; skip the ImageNet initialisation.
     cfg.model.backbone.pop('init_cfg', None)
     model = MODELS.build(cfg.model)
+    check_checkpoint_fits(model, checkpoint)
     load_checkpoint(model, checkpoint, map_location='cpu')
     model.cfg = cfg
     model.to(device).eval()

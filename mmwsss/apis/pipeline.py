@@ -13,7 +13,9 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
-from mmwsss.datasets.image_labels import foreground_class_names
+from mmwsss.checkpoint import check_checkpoint_fits
+from mmwsss.datasets.image_labels import (check_voc_layout,
+                                          foreground_class_names)
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
@@ -68,20 +70,6 @@ PRESETS = {
 }
 
 
-def check_voc_layout(data_root, splits):
-    """Fail early, naming what is missing, if ``data_root`` is not in VOC
-    layout."""
-    if not osp.isdir(data_root):
-        raise FileNotFoundError(f'data root not found: {data_root}')
-    required = ['JPEGImages', 'Annotations'] + [
-        osp.join('ImageSets', 'Segmentation', s + '.txt') for s in splits
-    ]
-    missing = [p for p in required if not osp.exists(osp.join(data_root, p))]
-    if missing:
-        raise FileNotFoundError(
-            f'{data_root} is not in PASCAL VOC layout: missing {missing}')
-
-
 class StageRecord:
     """Finished stages and their outputs, kept in ``stages.json``."""
 
@@ -125,6 +113,8 @@ def train_and_test(cfg, work_dir):
     cfg.work_dir = work_dir
     cfg.resume = _last_checkpoint(work_dir) is not None
     runner = Runner.from_cfg(cfg)
+    if cfg.get('load_from') and not cfg.resume:
+        check_checkpoint_fits(runner.model, cfg.load_from, allow_missing=True)
     runner.train()
     seconds_per_iter = float(
         runner.message_hub.get_scalar('train/time').mean())

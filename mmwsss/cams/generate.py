@@ -82,13 +82,18 @@ def generate_cams(model,
         int: Number of CAM files written by this call.
     """
     os.makedirs(out_dir, exist_ok=True)
-    if rank == 0:
-        remove_stale_tmp_files(out_dir)
-    pending = []
-    for index in range(rank, len(dataset), world_size):
-        img_id = dataset.get_data_info(index)['img_id']
-        if not osp.exists(osp.join(out_dir, img_id + '.npy')):
-            pending.append(index)
+    # Shards are fixed by index, so ranks need no communication and a rerun
+    # with any number of ranks completes exactly the missing files.
+    shard = {
+        index: dataset.get_data_info(index)['img_id'] + '.npy'
+        for index in range(rank, len(dataset), world_size)
+    }
+    # Only this shard's leftovers: other ranks may be writing right now.
+    remove_stale_tmp_files(out_dir, shard.values())
+    pending = [
+        index for index, name in shard.items()
+        if not osp.exists(osp.join(out_dir, name))
+    ]
     if not pending:
         return 0
 

@@ -1,14 +1,15 @@
 from .demo_data import DEMO_CLASSES, make_demo_dataset, render_demo_image
-from .image_labels import (VOC_CLASSES, foreground_class_names,
-                           labels_from_xml, load_cls_labels, read_class_names,
-                           read_split_ids)
+from .image_labels import (VOC_CLASSES, check_voc_layout,
+                           foreground_class_names, labels_from_xml,
+                           load_cls_labels, read_class_names, read_split_ids)
 from .pseudo_label_dataset import PseudoLabelDataset
 from .transforms import HideAndSeek, PackWSSSInputs
 from .wsss_voc import WSSSVOCDataset
 
 __all__ = [
     'DEMO_CLASSES', 'VOC_CLASSES', 'HideAndSeek', 'PackWSSSInputs',
-    'PseudoLabelDataset', 'WSSSVOCDataset', 'foreground_class_names',
+    'PseudoLabelDataset', 'WSSSVOCDataset', 'check_voc_layout',
+    'foreground_class_names',
     'labels_from_xml', 'load_cls_labels', 'make_demo_dataset',
     'read_class_names', 'read_split_ids', 'render_demo_image'
 ]

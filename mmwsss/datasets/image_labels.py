@@ -1,5 +1,5 @@
-"""Readers of image-level labels: VOC XML annotations and IRN's
-``cls_labels.npy``."""
+"""Readers of the VOC layout and of image-level labels: VOC XML
+annotations and IRN's ``cls_labels.npy``."""
 import os.path as osp
 import xml.etree.ElementTree as ET
 
@@ -32,6 +32,27 @@ def foreground_class_names(data_root, classes_file='classes.txt'):
     exists, else the 20 VOC classes."""
     path = osp.join(data_root or '', classes_file)
     return read_class_names(path) if osp.isfile(path) else VOC_CLASSES
+
+
+def check_voc_layout(data_root, splits, annotations=True):
+    """Fail early, naming what is missing, if ``data_root`` is not in VOC
+    layout: ``JPEGImages/``, ``Annotations/`` (when ``annotations``) and
+    ``ImageSets/Segmentation/<split>.txt`` of every split."""
+    if not osp.isdir(data_root):
+        raise FileNotFoundError(f'data root not found: {data_root}')
+    required = ['JPEGImages'] + (['Annotations'] if annotations else []) + [
+        osp.join('ImageSets', 'Segmentation', s + '.txt') for s in splits
+    ]
+    missing = [p for p in required if not osp.exists(osp.join(data_root, p))]
+    if missing:
+        raise FileNotFoundError(
+            f'{data_root} is not in PASCAL VOC layout: missing {missing}')
+
+
+def format_ids(ids, limit=5):
+    """The first ``limit`` of ``ids`` and how many more, for messages."""
+    more = f' and {len(ids) - limit} more' if len(ids) > limit else ''
+    return f'{list(ids[:limit])}{more}'
 
 
 def read_split_ids(path):
@@ -97,11 +118,18 @@ def load_cls_labels(npy_path, img_ids, num_classes):
     if not isinstance(table, dict):
         raise ValueError(f'{npy_path}: expected a dict, got '
                          f'{type(table).__name__}')
-    labels = {}
+    keys = {}
     for img_id in img_ids:
         key = img_id if img_id in table else _irn_int_id(img_id)
-        if key not in table:
-            raise KeyError(f'{npy_path}: no labels for image id {img_id!r}')
+        if key in table:
+            keys[img_id] = key
+    missing = [i for i in img_ids if i not in keys]
+    if missing:
+        raise ValueError(
+            f'{npy_path} disagrees with the split: no labels for '
+            f'{len(missing)} of its {len(img_ids)} ids: {format_ids(missing)}')
+    labels = {}
+    for img_id, key in keys.items():
         vector = np.asarray(table[key], dtype=np.float32).reshape(-1)
         if vector.shape[0] != num_classes:
             raise ValueError(

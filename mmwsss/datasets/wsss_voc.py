@@ -4,8 +4,8 @@ from typing import Optional
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from mmwsss.utils import voc_palette
-from .image_labels import (foreground_class_names, labels_from_xml,
+from mmwsss.utils import check_image_file, voc_palette
+from .image_labels import (foreground_class_names, format_ids, labels_from_xml,
                            load_cls_labels, read_split_ids)
 
 
@@ -26,6 +26,12 @@ class WSSSVOCDataset(BaseSegDataset):
     classes. Works unchanged on VOC2012 with ``SegmentationClassAug`` and
     ``train_aug.txt``.
 
+    Inputs are checked when the dataset is built, before any long job:
+    the folders of the layout exist, every listed id has an image whose
+    header reads (and, for a JPEG, is not truncated), labels exist for
+    every id, and with ``require_foreground`` every image has a class.
+    Errors name the file and what is wrong.
+
     Args:
         ann_file (str): Split file, one image id a line, relative to
             ``data_root``.
@@ -35,6 +41,10 @@ class WSSSVOCDataset(BaseSegDataset):
         cls_labels_file (str, optional): The ``cls_labels.npy`` used when
             ``label_source='npy'``, relative to ``data_root``.
         classes_file (str): Class names file relative to ``data_root``.
+        require_foreground (bool): Fail on images without any foreground
+            label (a classifier learns nothing from them; usually a wrong
+            split or annotation folder). Set for training splits.
+        check_images (bool): Open every image's header when built.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
     METAINFO = dict()
@@ -48,6 +58,8 @@ class WSSSVOCDataset(BaseSegDataset):
                  label_source: str = 'xml',
                  cls_labels_file: Optional[str] = None,
                  classes_file: str = 'classes.txt',
+                 require_foreground: bool = False,
+                 check_images: bool = True,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
                  **kwargs):
@@ -61,6 +73,8 @@ class WSSSVOCDataset(BaseSegDataset):
                                     f'{data_root}')
         self.label_source = label_source
         self.cls_labels_file = cls_labels_file
+        self.require_foreground = require_foreground
+        self.check_images = check_images
         metainfo = self._resolve_metainfo(metainfo, data_root, classes_file)
         super().__init__(
             ann_file=ann_file,
@@ -91,24 +105,65 @@ class WSSSVOCDataset(BaseSegDataset):
         """Names of the foreground classes, in label-vector order."""
         return tuple(self.metainfo['classes'][1:])
 
+    def _layout_error(self, folder):
+        return FileNotFoundError(
+            f'{self.data_root or "."} is not in PASCAL VOC layout: {folder} '
+            'is not a folder (expected JPEGImages/, Annotations/ and '
+            'ImageSets/Segmentation/<split>.txt)')
+
+    def _check_layout(self):
+        img_dir = self.data_prefix['img_path']
+        if not osp.isdir(img_dir):
+            raise self._layout_error(img_dir)
+        xml_dir = self.data_prefix.get('xml_path')
+        if self.label_source == 'xml' and not (xml_dir and osp.isdir(xml_dir)):
+            raise self._layout_error(xml_dir)
+
+    def _check_images(self, img_ids, img_paths):
+        missing = [i for i, p in zip(img_ids, img_paths) if not osp.isfile(p)]
+        if missing:
+            raise FileNotFoundError(
+                f'{self.ann_file} lists {len(missing)} id(s) with no image in '
+                f"{self.data_prefix['img_path']}: {format_ids(missing)}")
+        if self.check_images:
+            for path in img_paths:
+                check_image_file(path)
+
+    def _check_foreground(self, img_ids, labels):
+        empty = [i for i, label in zip(img_ids, labels) if not label.any()]
+        if empty:
+            source = self.cls_labels_file if self.label_source == 'npy' \
+                else self.data_prefix.get('xml_path')
+            raise ValueError(
+                f'{self.ann_file}: {len(empty)} image(s) have no foreground '
+                f'label in {source}: {format_ids(empty)}; a training split '
+                'needs a class in every image (remove them from the split or '
+                'fix their annotations)')
+
     def load_data_list(self):
+        self._check_layout()
         img_ids = read_split_ids(self.ann_file)
         classes = self.foreground_classes
+        img_dir = self.data_prefix['img_path']
+        img_paths = [osp.join(img_dir, i + self.img_suffix) for i in img_ids]
+        self._check_images(img_ids, img_paths)
         if self.label_source == 'npy':
             path = self.cls_labels_file
             if self.data_root and not osp.isabs(path):
                 path = osp.join(self.data_root, path)
             npy_labels = load_cls_labels(path, img_ids, len(classes))
-        img_dir = self.data_prefix['img_path']
+            labels = [npy_labels[i] for i in img_ids]
+        else:
+            xml_dir = self.data_prefix['xml_path']
+            labels = [
+                labels_from_xml(osp.join(xml_dir, i + '.xml'), classes)
+                for i in img_ids
+            ]
+        if self.require_foreground:
+            self._check_foreground(img_ids, labels)
         seg_dir = self.data_prefix.get('seg_map_path')
-        xml_dir = self.data_prefix.get('xml_path')
         data_list = []
-        for img_id in img_ids:
-            if self.label_source == 'npy':
-                img_labels = npy_labels[img_id]
-            else:
-                img_labels = labels_from_xml(
-                    osp.join(xml_dir, img_id + '.xml'), classes)
+        for img_id, img_path, img_labels in zip(img_ids, img_paths, labels):
             seg_map_path = None
             if seg_dir:
                 candidate = osp.join(seg_dir, img_id + self.seg_map_suffix)
@@ -116,10 +171,11 @@ class WSSSVOCDataset(BaseSegDataset):
             data_list.append(
                 dict(
                     img_id=img_id,
-                    img_path=osp.join(img_dir, img_id + self.img_suffix),
+                    img_path=img_path,
                     seg_map_path=seg_map_path,
                     img_labels=img_labels,
                     label_map=self.label_map,
                     reduce_zero_label=self.reduce_zero_label,
                     seg_fields=[]))
         return data_list
+

@@ -9,9 +9,11 @@ from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
 from mmwsss.cams import load_cam_file
-from mmwsss.datasets.image_labels import read_split_ids
-from mmwsss.utils import (remove_stale_tmp_files, require_files,
-                          save_palette_png)
+from mmwsss.datasets.image_labels import (check_voc_layout,
+                                          foreground_class_names,
+                                          read_split_ids)
+from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
+                          require_files, save_palette_png)
 from .labels import confident_region_label, label_from_cams
 
 
@@ -83,16 +85,21 @@ def generate_pseudo_labels(cam_dir,
         crf (dict, optional): Dense CRF settings (see ``CRF_DEFAULTS``);
             ``None`` disables the CRF.
         num_classes (int, optional): Foreground classes, to check CAM keys.
+            Default: the data root's classes (``classes.txt`` else VOC).
         num_workers (int): Worker processes.
         progress (bool): Show progress (always shown with workers).
 
     Returns:
         int: Labels written by this call; existing ones are kept.
     """
+    check_voc_layout(data_root, [split], annotations=False)
     ids = read_split_ids(
         osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
+    img_dir = osp.join(data_root, 'JPEGImages')
+    if num_classes is None:
+        num_classes = len(foreground_class_names(data_root))
     os.makedirs(out_dir, exist_ok=True)
     remove_stale_tmp_files(out_dir)
     pending = [
@@ -100,6 +107,10 @@ def generate_pseudo_labels(cam_dir,
     ]
     if not pending:
         return 0
+    if crf is not None:
+        # The CRF reads every image: find a bad one before the work starts.
+        for img_id in pending:
+            check_image_file(osp.join(img_dir, img_id + '.jpg'))
     settings = dict(
         mode=mode,
         bg_mode=bg_mode,
@@ -112,7 +123,7 @@ def generate_pseudo_labels(cam_dir,
     work = partial(
         _write_one,
         cam_dir=cam_dir,
-        img_dir=osp.join(data_root, 'JPEGImages'),
+        img_dir=img_dir,
         out_dir=out_dir,
         settings=settings)
     if num_workers > 1:

@@ -33,16 +33,74 @@ def atomic_write(path, suffix=''):
         raise
 
 
-def remove_stale_tmp_files(directory):
-    """Delete temporary files an interrupted :func:`atomic_write` left."""
+def _tmp_target(name):
+    """Candidate final names of an :func:`atomic_write` temporary file
+    ``.<final name>.<random><suffix>.tmp``: every prefix of the name without
+    its leading '.' that ends before a '.'."""
+    stem = name[1:]
+    return {stem[:i] for i, char in enumerate(stem) if char == '.'}
+
+
+def remove_stale_tmp_files(directory, targets=None):
+    """Delete temporary files an interrupted :func:`atomic_write` left.
+
+    Args:
+        directory (str): Output directory.
+        targets (Iterable[str], optional): Only remove temporary files of
+            these final file names, e.g. the ids one rank owns, so that
+            processes sharing ``directory`` never delete each other's
+            files in flight. Default: all.
+
+    Returns:
+        int: Number of files removed.
+    """
     if not osp.isdir(directory):
         return 0
+    targets = None if targets is None else set(targets)
     removed = 0
     for name in os.listdir(directory):
-        if name.startswith('.') and name.endswith('.tmp'):
+        if not (name.startswith('.') and name.endswith('.tmp')):
+            continue
+        if targets is not None and not _tmp_target(name) & targets:
+            continue
+        try:
             os.remove(osp.join(directory, name))
             removed += 1
+        except FileNotFoundError:
+            pass
     return removed
+
+
+JPEG_END_MARKER = b'\xff\xd9'
+
+
+def check_image_file(path):
+    """Cheaply check that ``path`` is a readable image before long work
+    starts: the header must decode, and a JPEG must end with its
+    end-of-image marker (OpenCV silently decodes a truncated JPEG with a
+    grey lower part).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The file is empty, not an image, or truncated.
+    """
+    try:
+        with Image.open(path) as image:
+            image_format = image.format
+    except FileNotFoundError:
+        raise FileNotFoundError(f'image not found: {path}') from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ValueError(f'{path}: unreadable image ({e})') from None
+    if image_format == 'JPEG':
+        with open(path, 'rb') as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            # Some cameras pad after the marker; look at the last 4 KiB.
+            f.seek(max(0, size - 4096))
+            tail = f.read()
+        if JPEG_END_MARKER not in tail:
+            raise ValueError(f'{path}: truncated JPEG (no end-of-image '
+                             'marker); re-copy or re-download the file')
 
 
 def save_palette_png(label, path, palette=None):

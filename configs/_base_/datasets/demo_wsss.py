@@ -25,6 +25,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='ImageSets/Segmentation/train.txt',
         data_prefix=data_prefix,
+        require_foreground=True,
         pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=2, dataset=dict(data_root=data_root, data_prefix=data_prefix))

@@ -35,6 +35,7 @@ train_dataloader = dict(
             img_path='JPEGImages',
             seg_map_path='SegmentationClassAug',
             xml_path='Annotations'),
+        require_foreground=True,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
