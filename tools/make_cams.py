@@ -1,10 +1,16 @@
 """Write IRN-format CAM files (<id>.npy) for a split with a trained CAM
-classifier: multi-scale + flip inference, resumable, atomic writes."""
+classifier: multi-scale + flip inference, resumable, atomic writes.
+
+With ``--launcher pytorch`` (see tools/dist_make_cams.sh) every rank writes
+its own shard of the ids; a rerun, with any number of ranks, completes the
+missing files."""
 import argparse
 
+import torch
 from mmengine.config import DictAction
+from mmengine.dist import all_reduce, barrier, is_main_process
 
-from mmwsss.apis import make_cams
+from mmwsss.apis import init_cam_distributed, make_cams
 from mmwsss.cams.generate import DEFAULT_SCALES
 
 
@@ -37,6 +43,11 @@ def parse_args():
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument('--device', help='default: cuda when available')
     parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch'],
+        default='none',
+        help='job launcher (torchrun: pytorch)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -46,6 +57,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    rank, world_size, device = init_cam_distributed(args.launcher)
     written = make_cams(
         args.config,
         args.checkpoint,
@@ -58,9 +70,18 @@ def main():
         target_layer=args.target_layer,
         batch_size=args.batch_size,
         num_workers=args.num_workers,
-        device=args.device,
-        cfg_options=args.cfg_options)
-    print(f'{written} CAM files written to {args.out_dir}')
+        device=args.device or device,
+        cfg_options=args.cfg_options,
+        rank=rank,
+        world_size=world_size,
+        progress=is_main_process())
+    if world_size > 1:
+        total = torch.tensor(written)
+        all_reduce(total)
+        written = int(total)
+        barrier()
+    if is_main_process():
+        print(f'{written} CAM files written to {args.out_dir}')
 
 
 if __name__ == '__main__':

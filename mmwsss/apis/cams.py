@@ -1,4 +1,8 @@
+import os
+
 import torch
+import torch.distributed as torch_dist
+from mmengine.dist import get_dist_info, init_dist
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
@@ -7,6 +11,33 @@ from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
                                   generate_cams)
 from mmwsss.checkpoint import check_checkpoint_fits
 from .config import load_config
+
+
+def init_cam_distributed(launcher='none'):
+    """Join the process group that ``torchrun`` set up, so that CAM
+    generation can shard its ids; NCCL with GPUs, gloo on CPUs.
+
+    Args:
+        launcher (str): ``'none'`` or ``'pytorch'``.
+
+    Returns:
+        tuple: ``(rank, world_size, device)``; ``device`` is ``None`` when
+        the default applies.
+    """
+    if launcher == 'none':
+        return 0, 1, None
+    if launcher != 'pytorch':
+        raise ValueError(f"launcher must be 'none' or 'pytorch', got "
+                         f'{launcher!r}')
+    if torch.cuda.is_available():
+        init_dist(launcher, backend='nccl')
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    else:
+        # mmengine's init_dist selects a CUDA device, which a CPU lacks.
+        torch_dist.init_process_group(backend='gloo')
+        device = 'cpu'
+    rank, world_size = get_dist_info()
+    return rank, world_size, device
 
 
 def init_cam_model(config, checkpoint, device=None, cfg_options=None):
