@@ -2,7 +2,8 @@
 import copy
 import os
 import os.path as osp
-from collections import defaultdict
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -105,30 +106,52 @@ def generate_cams(model,
         Subset(dataset, pending),
         batch_size=batch_size,
         num_workers=num_workers,
-        collate_fn=pseudo_collate)
+        collate_fn=pseudo_collate,
+        pin_memory=str(next(model.parameters()).device).startswith('cuda'))
     bar = ProgressBar(len(pending)) if progress else None
+    # Files are written by threads while the next batch is inferred; the
+    # backlog is bounded, and on an interruption every started write still
+    # finishes (atomically) and the rest are dropped.
+    writer = ThreadPoolExecutor(max_workers=2)
+    in_flight = deque()
     written = 0
-    with torch.no_grad():
-        for batch in loader:
-            groups = defaultdict(list)
-            for inputs, sample in zip(batch['inputs'], batch['data_samples']):
-                data = model.data_preprocessor(
-                    dict(inputs=[inputs], data_samples=[sample]), False)
-                groups[tuple(data['inputs'].shape[-2:])].append(
-                    (data['inputs'], data['data_samples'][0]))
-            for items in groups.values():
-                images = torch.cat([image for image, _ in items])
-                cams = model.multi_scale_cams(images, cam_fn)
-                for cam, (_, sample) in zip(cams, items):
-                    keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
-                    high_res = normalize_cams(cam[keys])
-                    save_cam_file(
-                        osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
-                        keys.cpu().numpy(),
-                        high_res.cpu().numpy())
+    try:
+        with torch.no_grad():
+            for batch in loader:
+                for path, keys, high_res in _infer_batch(
+                        model, batch, cam_fn, out_dir):
+                    in_flight.append(
+                        writer.submit(save_cam_file, path, keys, high_res))
+                while len(in_flight) > 2 * batch_size:
+                    in_flight.popleft().result()
                     written += 1
-            if bar is not None:
-                bar.update(len(batch['inputs']))
+                if bar is not None:
+                    bar.update(len(batch['inputs']))
+            while in_flight:
+                in_flight.popleft().result()
+                written += 1
+    finally:
+        writer.shutdown(wait=True, cancel_futures=True)
     if bar is not None:
         print()
     return written
+
+
+def _infer_batch(model, batch, cam_fn, out_dir):
+    """Yield ``(path, keys, high_res)`` of every image of a loaded batch;
+    images of one size are inferred together."""
+    groups = defaultdict(list)
+    for inputs, sample in zip(batch['inputs'], batch['data_samples']):
+        # Keys from the CPU labels: no device synchronisation.
+        keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
+        data = model.data_preprocessor(
+            dict(inputs=[inputs], data_samples=[sample]), False)
+        groups[tuple(data['inputs'].shape[-2:])].append(
+            (data['inputs'], keys, sample.metainfo['img_id']))
+    for items in groups.values():
+        images = torch.cat([image for image, _, _ in items])
+        cams = model.multi_scale_cams(images, cam_fn)
+        for cam, (_, keys, img_id) in zip(cams, items):
+            high_res = normalize_cams(cam[keys.to(cam.device)])
+            yield (osp.join(out_dir, img_id + '.npy'), keys.numpy(),
+                   high_res.cpu().numpy())

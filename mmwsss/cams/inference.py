@@ -7,6 +7,21 @@ import torch
 import torch.nn.functional as F
 
 
+def rescale_images(images, scale):
+    """Bicubic rescaling of a batch ``[N, 3, H, W]`` (antialiased when
+    shrinking), as CAM inference does at each scale."""
+    if scale == 1.0:
+        return images
+    h, w = images.shape[-2:]
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    return F.interpolate(
+        images,
+        size=size,
+        mode='bicubic',
+        align_corners=False,
+        antialias=scale < 1.0)
+
+
 def multi_scale_cams(cam_fn,
                      images,
                      scales=(1.0, ),
@@ -35,16 +50,7 @@ def multi_scale_cams(cam_fn,
                math.ceil(w / output_stride) * output_stride)
     total = None
     for scale in scales:
-        if scale == 1.0:
-            x = images
-        else:
-            size = (max(1, round(h * scale)), max(1, round(w * scale)))
-            x = F.interpolate(
-                images,
-                size=size,
-                mode='bicubic',
-                align_corners=False,
-                antialias=scale < 1.0)
+        x = rescale_images(images, scale)
         if flip:
             x = torch.cat([x, x.flip(-1)])
         cams = F.relu(cam_fn(x))
