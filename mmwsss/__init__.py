@@ -10,6 +10,6 @@ allow_mmengine_checkpoints()
 
 # Registers every module into mmseg's registries.
 from . import (apis, cams, datasets, evaluation, models,  # noqa: E402,F401
-               pseudo_labels)
+               pseudo_labels, visualization)
 
 __all__ = ['__version__', 'allow_mmengine_checkpoints']

@@ -1,3 +1,4 @@
+import glob
 import json
 import os
 import os.path as osp
@@ -7,6 +8,7 @@ import sys
 import numpy as np
 import torch
 from mmengine.runner import Runner
+from PIL import Image
 
 from mmwsss.apis import load_config, run_seed_pipeline
 from mmwsss.cams import load_cam_file
@@ -158,6 +160,20 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path):
     assert 'final mIoU' in format_summary(summary)
     with open(osp.join(work, 'summary.json')) as f:
         assert json.load(f)['final_miou'] == summary['final_miou']
+    # Figures next to the summary: 4 rows of image + maps / labels.
+    for name, path in summary['figures'].items():
+        grid = np.array(Image.open(path))
+        assert grid.shape[0] == 4 * (192 + 20), name
+        assert grid.shape[1] >= 2 * 192 and grid.std() > 10, name
+
+    # The segmentation stage draws with mmseg's hook through --show-dir.
+    seg_config = glob.glob(osp.join(work, 'segmentation', '*.py'))[0]
+    show_dir = tmp_path / 'show'
+    run_tool('test.py', seg_config,
+             glob.glob(osp.join(work, 'segmentation', 'iter_*.pth'))[0],
+             '--work-dir', tmp_path / 'seg_test', '--show-dir', show_dir)
+    drawn = glob.glob(str(show_dir / '**' / '*.png'), recursive=True)
+    assert len(drawn) == 8
 
     stamps = {
         name: os.stat(osp.join(summary['pseudo_label_dir'], name)).st_mtime_ns

@@ -15,11 +15,14 @@ from prettytable import PrettyTable
 
 from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.datasets.image_labels import (check_voc_layout,
-                                          foreground_class_names)
+                                          foreground_class_names,
+                                          read_split_ids)
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
 from mmwsss.utils import save_json
+from mmwsss.visualization import (render_cam_grid, render_label_grid,
+                                  render_prediction_grid)
 from .cams import make_cams
 from .config import load_config
 
@@ -439,6 +442,13 @@ def run_pipeline(data_root,
         summary.update(
             full_supervision_miou=full,
             full_supervision_ratio=round(final / full, 4) if full else None)
+    summary['figures'] = render_figures(
+        work_dir, data_root, seeds['cam_dir'], label_dir,
+        segmentation_config(seg_config, data_root, num_classes,
+                            preset_cfg['cam_split'],
+                            cfg_options=seg_cfg_options,
+                            pseudo_label_dir=label_dir),
+        summary['segmentation_checkpoint'], preset_cfg, device)
     stage_seconds = {}
     for stage_dir in ('cam', method):
         path = osp.join(work_dir, stage_dir)
@@ -449,6 +459,34 @@ def run_pipeline(data_root,
     summary['total_seconds'] = round(sum(stage_seconds.values()), 1)
     save_json(summary, osp.join(work_dir, 'summary.json'))
     return summary
+
+
+def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
+                   seg_checkpoint, preset_cfg, device=None, num_images=4):
+    """CAM, pseudo-label and prediction grids of the first few images,
+    written to ``<work_dir>/figures``; existing figures are kept."""
+    fig_dir = osp.join(work_dir, 'figures')
+    seed_ids = read_split_ids(
+        osp.join(data_root, 'ImageSets', 'Segmentation',
+                 preset_cfg['cam_split'] + '.txt'))[:num_images]
+    val_ids = read_split_ids(
+        osp.join(data_root, 'ImageSets', 'Segmentation',
+                 preset_cfg['val_split'] + '.txt'))[:num_images]
+    figures = dict(
+        cams=osp.join(fig_dir, 'cams.png'),
+        pseudo_labels=osp.join(fig_dir, 'pseudo_labels.png'),
+        predictions=osp.join(fig_dir, 'predictions.png'))
+    if not osp.isfile(figures['cams']):
+        render_cam_grid(data_root, cam_dir, seed_ids, figures['cams'])
+    if not osp.isfile(figures['pseudo_labels']):
+        render_label_grid(data_root, label_dir, seed_ids,
+                          figures['pseudo_labels'],
+                          truth_dir=preset_cfg['true_mask_dir'])
+    if not osp.isfile(figures['predictions']):
+        render_prediction_grid(seg_cfg, seg_checkpoint, data_root, val_ids,
+                               figures['predictions'],
+                               split=preset_cfg['val_split'], device=device)
+    return figures
 
 
 def format_summary(summary):
@@ -469,6 +507,8 @@ def format_summary(summary):
         ('fully-supervised mIoU (%), val',
          summary.get('full_supervision_miou')),
         ('final / fully-supervised', summary.get('full_supervision_ratio')),
+        ('figures', osp.dirname(summary['figures']['cams'])
+         if summary.get('figures') else None),
     ]
     for name, value in rows:
         if value is not None:

@@ -1,0 +1,10 @@
+from .panels import (LabelPainter, cam_overlays, compose_grid, init_segmentor,
+                     predict_labels, render_cam_grid, render_label_grid,
+                     render_prediction_grid, save_grid)
+
+__all__ = [
+    'LabelPainter', 'cam_overlays', 'compose_grid', 'init_segmentor',
+    'predict_labels',
+    'render_cam_grid', 'render_label_grid', 'render_prediction_grid',
+    'save_grid'
+]

@@ -1,0 +1,225 @@
+"""PNG grids of what a WSSS run produces: per-class CAM heat maps, pseudo
+labels beside the truth, and segmentation predictions beside the truth.
+Heat maps come from mmengine's ``Visualizer.draw_featmap`` and label
+overlays from mmseg's ``SegLocalVisualizer``."""
+import os.path as osp
+
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.structures import PixelData
+from mmengine.visualization import Visualizer
+from mmseg.registry import MODELS
+from mmseg.visualization import SegLocalVisualizer
+
+from mmwsss.cams import load_cam_file
+from mmwsss.datasets.image_labels import foreground_class_names
+from mmwsss.utils import atomic_write, load_label_png, voc_palette
+
+CAPTION_HEIGHT = 20
+
+
+def read_rgb(path):
+    """An image file as an RGB array; errors name the file."""
+    image = mmcv.imread(path, channel_order='rgb')
+    if image is None:
+        raise ValueError(f'{path}: unreadable image')
+    return image
+
+
+def cam_overlays(image, cam, class_names, alpha=0.5):
+    """One heat-map overlay per class of a CAM dict.
+
+    Returns:
+        list[tuple]: ``(class name, RGB image)`` per key.
+    """
+    tiles = []
+    for key, class_map in zip(cam['keys'], cam['high_res']):
+        overlay = Visualizer.draw_featmap(
+            torch.from_numpy(class_map[None].astype(np.float32)),
+            image,
+            channel_reduction='squeeze_mean',
+            alpha=alpha)
+        tiles.append((class_names[key], overlay))
+    return tiles
+
+
+class LabelPainter:
+    """Draws label maps of class indices (255 ignored) over images with
+    mmseg's ``SegLocalVisualizer``, class names written on the regions.
+
+    Args:
+        classes (Sequence[str]): All class names, background first.
+    """
+
+    def __init__(self, classes):
+        self.classes = tuple(classes)
+        self.palette = voc_palette(len(self.classes)).tolist()
+        self.visualizer = SegLocalVisualizer(
+            name=f'mmwsss_label_painter_{id(self)}', alpha=0.6)
+
+    def __call__(self, image, label):
+        label = np.asarray(label)
+        if label.shape != image.shape[:2]:
+            raise ValueError(f'a label of shape {label.shape} cannot be drawn '
+                             f'over an image of shape {image.shape[:2]}')
+        return self.visualizer._draw_sem_seg(
+            image.copy(), PixelData(data=torch.from_numpy(label[None])),
+            self.classes, self.palette, True)
+
+
+def _fit(image, tile):
+    """Scale ``image`` to fit a ``tile`` square and pad it with white."""
+    h, w = image.shape[:2]
+    scale = tile / max(h, w)
+    resized = mmcv.imresize(image, (max(1, round(w * scale)),
+                                    max(1, round(h * scale))))
+    canvas = np.full((tile, tile, 3), 255, dtype=np.uint8)
+    canvas[:resized.shape[0], :resized.shape[1]] = resized
+    return canvas
+
+
+def compose_grid(rows, tile=192):
+    """A grid image of captioned tiles.
+
+    Args:
+        rows (list[list[tuple]]): Rows of ``(caption, RGB image)``; short
+            rows are padded with blank tiles.
+        tile (int): Side of each tile in pixels.
+
+    Returns:
+        np.ndarray: ``[H, W, 3]`` uint8 RGB grid.
+    """
+    if not rows:
+        raise ValueError('nothing to draw: no rows')
+    columns = max(len(row) for row in rows)
+    cell_h = tile + CAPTION_HEIGHT
+    grid = np.full((cell_h * len(rows), tile * columns, 3), 255, np.uint8)
+    for r, row in enumerate(rows):
+        for c, (caption, image) in enumerate(row):
+            top, left = r * cell_h, c * tile
+            grid[top + CAPTION_HEIGHT:top + cell_h,
+                 left:left + tile] = _fit(image, tile)
+            cv2.putText(grid, caption[:tile // 8], (left + 3, top + 14),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1,
+                        cv2.LINE_AA)
+    return grid
+
+
+def save_grid(grid, out_file):
+    """Write an RGB grid as a PNG, atomically."""
+    ok, encoded = cv2.imencode('.png', mmcv.rgb2bgr(grid))
+    if not ok:
+        raise ValueError(f'{out_file}: the grid could not be encoded')
+    with atomic_write(out_file, suffix='.png') as tmp_path:
+        with open(tmp_path, 'wb') as f:
+            f.write(encoded.tobytes())
+    return out_file
+
+
+def _image_path(data_root, img_id):
+    return osp.join(data_root, 'JPEGImages', img_id + '.jpg')
+
+
+def _classes(data_root):
+    return ('background', ) + foreground_class_names(data_root)
+
+
+def render_cam_grid(data_root, cam_dir, img_ids, out_file, tile=192):
+    """One row per image: the image, then the heat map of each of its
+    classes, captioned with the class and the map's peak."""
+    classes = _classes(data_root)
+    rows = []
+    for img_id in img_ids:
+        image = read_rgb(_image_path(data_root, img_id))
+        cam = load_cam_file(
+            osp.join(cam_dir, img_id + '.npy'),
+            num_classes=len(classes) - 1,
+            shape=image.shape[:2])
+        rows.append([(img_id, image)] +
+                    cam_overlays(image, cam, classes[1:]))
+    return save_grid(compose_grid(rows, tile), out_file)
+
+
+def render_label_grid(data_root, label_dir, img_ids, out_file,
+                      truth_dir='SegmentationClass', title='pseudo label',
+                      tile=192):
+    """One row per image: the image, the labels of ``label_dir`` over it and
+    the true mask over it (where the mask exists)."""
+    painter = LabelPainter(_classes(data_root))
+    rows = []
+    for img_id in img_ids:
+        image = read_rgb(_image_path(data_root, img_id))
+        label = load_label_png(osp.join(label_dir, img_id + '.png'))
+        row = [(img_id, image), (title, painter(image, label))]
+        truth = osp.join(data_root, truth_dir, img_id + '.png')
+        if osp.isfile(truth):
+            row.append(('truth', painter(image, load_label_png(truth))))
+        rows.append(row)
+    return save_grid(compose_grid(rows, tile), out_file)
+
+
+def predict_labels(model, dataset, img_ids):
+    """Predicted label maps of ``img_ids`` by an mmseg segmentor.
+
+    Returns:
+        dict: ``img_id -> [H, W]`` uint8 at the image's original size.
+    """
+    index = {
+        dataset.get_data_info(i)['img_id']: i
+        for i in range(len(dataset))
+    }
+    missing = [i for i in img_ids if i not in index]
+    if missing:
+        raise KeyError(f'ids not in the split: {missing}')
+    model.eval()
+    labels = {}
+    with torch.no_grad():
+        for img_id in img_ids:
+            sample = model.test_step(pseudo_collate([dataset[index[img_id]]
+                                                     ]))[0]
+            labels[img_id] = sample.pred_sem_seg.data[0].cpu().numpy().astype(
+                np.uint8)
+    return labels
+
+
+def init_segmentor(config, checkpoint, data_root=None, device=None):
+    """An mmseg segmentor from its config and checkpoint (which must fit),
+    in eval mode, with the config loaded as ``tools/test.py`` does."""
+    from mmwsss.apis.config import load_config
+    from mmwsss.checkpoint import check_checkpoint_fits
+    cfg = load_config(config, data_root=data_root)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg.model.pop('pretrained', None)
+    cfg.model.backbone.pop('init_cfg', None)
+    model = MODELS.build(cfg.model)
+    check_checkpoint_fits(model, checkpoint)
+    load_checkpoint(model, checkpoint, map_location='cpu')
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    return model.to(device).eval(), cfg
+
+
+def render_prediction_grid(config, checkpoint, data_root, img_ids, out_file,
+                           split='val', truth_dir='SegmentationClass',
+                           device=None, tile=192):
+    """One row per image of ``split``: the image, the true mask (where it
+    exists) and the segmentor's prediction."""
+    from mmwsss.cams.generate import build_split_dataset
+    model, cfg = init_segmentor(config, checkpoint, data_root, device)
+    dataset = build_split_dataset(cfg, split, data_root)
+    predictions = predict_labels(model, dataset, img_ids)
+    painter = LabelPainter(_classes(data_root))
+    rows = []
+    for img_id in img_ids:
+        image = read_rgb(_image_path(data_root, img_id))
+        row = [(img_id, image)]
+        truth = osp.join(data_root, truth_dir, img_id + '.png')
+        if osp.isfile(truth):
+            row.append(('truth', painter(image, load_label_png(truth))))
+        row.append(('prediction', painter(image, predictions[img_id])))
+        rows.append(row)
+    return save_grid(compose_grid(rows, tile), out_file)
