@@ -6,8 +6,8 @@ from PIL import Image
 
 from mmwsss.cams import save_cam_file
 from mmwsss.utils import save_palette_png
-from mmwsss.visualization import (LabelPainter, compose_grid,
-                                  render_cam_grid, render_label_grid)
+from mmwsss.visualization import (LabelPainter, compose_grid, render_cam_grid,
+                                  render_label_grid)
 from conftest import run_tool
 
 

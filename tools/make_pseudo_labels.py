@@ -4,6 +4,8 @@ parallel; report their quality where ground truth exists."""
 import argparse
 import os.path as osp
 
+from mmwsss.apis import load_config
+from mmwsss.cams.generate import build_split_dataset
 from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
 from mmwsss.utils import save_json
@@ -12,6 +14,10 @@ from mmwsss.utils import save_json
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--cam-dir', required=True)
+    parser.add_argument(
+        '--config',
+        help='take the split from this config\'s test dataset (COCO); '
+        'default: VOC layout under --data-root')
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--split', default='train')
     parser.add_argument('--out-dir', required=True)
@@ -44,6 +50,17 @@ def main():
     args = parse_args()
     crf = dict(CRF_DEFAULTS, iterations=args.crf_iterations) \
         if args.crf else None
+    images = class_names = gt_dir = None
+    if args.config:
+        dataset = build_split_dataset(
+            load_config(args.config), args.split, args.data_root)
+        images = {
+            dataset.get_data_info(i)['img_id']:
+            dataset.get_data_info(i)['img_path']
+            for i in range(len(dataset))
+        }
+        class_names = dataset.metainfo['classes']
+        gt_dir = osp.abspath(dataset.data_prefix['seg_map_path'])
     written = generate_pseudo_labels(
         args.cam_dir,
         args.data_root,
@@ -56,12 +73,21 @@ def main():
         fg_threshold=args.fg_threshold,
         low_threshold=args.low_threshold,
         crf=crf,
-        num_workers=args.num_workers)
+        num_classes=None if class_names is None else len(class_names) - 1,
+        num_workers=args.num_workers,
+        images=images)
     print(f'{written} pseudo labels written to {args.out_dir}')
     split = args.eval_split or args.split
-    if not osp.isdir(osp.join(args.data_root, 'SegmentationClass')):
+    if images is not None:
+        if not osp.isdir(gt_dir):
+            return
+        result = evaluate_pseudo_labels(
+            args.out_dir, args.data_root, split, seg_map_dir=gt_dir,
+            class_names=class_names, ids=list(images))
+    elif osp.isdir(osp.join(args.data_root, 'SegmentationClass')):
+        result = evaluate_pseudo_labels(args.out_dir, args.data_root, split)
+    else:
         return
-    result = evaluate_pseudo_labels(args.out_dir, args.data_root, split)
     out = args.out or osp.join(
         osp.dirname(osp.abspath(args.out_dir)), f'pseudo_eval_{split}.json')
     save_json(result, out)

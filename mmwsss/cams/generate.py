@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from mmseg.registry import DATASETS
 from torch.utils.data import DataLoader, Subset
@@ -25,14 +26,26 @@ def build_split_dataset(cfg, split, data_root=None, pipeline=None):
 
     Args:
         cfg (Config): A config with ``test_dataloader.dataset``.
-        split (str): Split name; reads ``ImageSets/Segmentation/<split>.txt``.
+        split (str): Split name: ``ImageSets/Segmentation/<split>.txt`` in
+            VOC layout, ``annotations/instances_<split>.json`` in COCO's.
         data_root (str, optional): Overrides the config's data root.
         pipeline (list[dict], optional): Overrides the loading pipeline.
     """
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     if data_root is not None:
         ds_cfg.data_root = data_root
-    ds_cfg.ann_file = osp.join('ImageSets', 'Segmentation', split + '.txt')
+    # Each dataset type knows where its splits live (VOC: ImageSets files,
+    # COCO: instances JSONs and folders).
+    dataset_cls = DATASETS.get(ds_cfg.type)
+    if dataset_cls is None or not hasattr(dataset_cls, 'split_settings'):
+        raise TypeError(f'dataset type {ds_cfg.type!r} has no splits; use '
+                        'WSSSVOCDataset or WSSSCOCODataset')
+    for key, value in dataset_cls.split_settings(split).items():
+        if isinstance(value, dict) and isinstance(ds_cfg.get(key), dict):
+            ds_cfg[key].update(value)
+        else:
+            ds_cfg[key] = value
     ds_cfg.pipeline = pipeline or [
         dict(type='LoadImageFromFile'),
         dict(type='PackWSSSInputs')

@@ -1,3 +1,6 @@
+from .coco_annotations import (coco_image_labels, coco_semantic_mask,
+                               convert_coco_masks, load_coco)
+from .coco_wsss import WSSSCOCODataset
 from .demo_data import DEMO_CLASSES, make_demo_dataset, render_demo_image
 from .image_labels import (VOC_CLASSES, check_voc_layout,
                            foreground_class_names, labels_from_xml,
@@ -7,6 +10,8 @@ from .transforms import HideAndSeek, PackWSSSInputs
 from .wsss_voc import WSSSVOCDataset
 
 __all__ = [
+    'WSSSCOCODataset', 'coco_image_labels', 'coco_semantic_mask',
+    'convert_coco_masks', 'load_coco',
     'DEMO_CLASSES', 'VOC_CLASSES', 'HideAndSeek', 'PackWSSSInputs',
     'PseudoLabelDataset', 'WSSSVOCDataset', 'check_voc_layout',
     'foreground_class_names',

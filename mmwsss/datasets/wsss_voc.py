@@ -100,6 +100,12 @@ class WSSSVOCDataset(BaseSegDataset):
             metainfo['palette'] = voc_palette(len(classes)).tolist()
         return metainfo
 
+    @classmethod
+    def split_settings(cls, split):
+        """Dataset settings of a split: its ``ImageSets`` file."""
+        return dict(
+            ann_file=osp.join('ImageSets', 'Segmentation', split + '.txt'))
+
     @property
     def foreground_classes(self):
         """Names of the foreground classes, in label-vector order."""

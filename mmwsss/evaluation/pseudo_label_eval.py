@@ -23,8 +23,10 @@ def evaluate_pseudo_labels(label_dir,
                            split='train',
                            seg_map_dir='SegmentationClass',
                            class_names=None,
-                           progress=True):
-    """mIoU, precision and recall of the pseudo labels of ``split``.
+                           progress=True,
+                           ids=None):
+    """mIoU, precision and recall of the pseudo labels of ``split`` (or of
+    ``ids``, with masks in ``seg_map_dir``, which may be absolute).
 
     Pixels a pseudo label ignores (255) count against recall, not
     precision; their share is reported as ``ignored_fraction``.
@@ -35,8 +37,9 @@ def evaluate_pseudo_labels(label_dir,
         precision, recall), ``num_images``.
     """
     class_names = tuple(class_names or dataset_class_names(data_root))
-    ids = read_split_ids(
-        osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+    if ids is None:
+        ids = read_split_ids(
+            osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
     require_files(label_dir, ids, '.png',
                   f'pseudo labels of split {split!r}')
     acc = AreaAccumulator(len(class_names))

@@ -45,10 +45,9 @@ def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
     raise ValueError(f"mode must be 'argmax' or 'confident', got {mode!r}")
 
 
-def _write_one(img_id, cam_dir, img_dir, out_dir, settings):
+def _write_one(img_id, images, cam_dir, out_dir, settings):
     label = pseudo_label_for(
-        osp.join(cam_dir, img_id + '.npy'),
-        osp.join(img_dir, img_id + '.jpg'), **settings)
+        osp.join(cam_dir, img_id + '.npy'), images[img_id], **settings)
     save_palette_png(label, osp.join(out_dir, img_id + '.png'))
     return img_id
 
@@ -66,7 +65,8 @@ def generate_pseudo_labels(cam_dir,
                            crf=None,
                            num_classes=None,
                            num_workers=2,
-                           progress=True):
+                           progress=True,
+                           images=None):
     """Turn IRN-format CAM files into palette PNG pseudo labels.
 
     Args:
@@ -88,18 +88,26 @@ def generate_pseudo_labels(cam_dir,
             Default: the data root's classes (``classes.txt`` else VOC).
         num_workers (int): Worker processes.
         progress (bool): Show progress (always shown with workers).
+        images (dict, optional): ``img_id -> image path`` of a dataset in
+            another layout (COCO); default: the ids of ``split`` in VOC
+            layout under ``data_root``.
 
     Returns:
         int: Labels written by this call; existing ones are kept.
     """
-    check_voc_layout(data_root, [split], annotations=False)
-    ids = read_split_ids(
-        osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+    if images is None:
+        check_voc_layout(data_root, [split], annotations=False)
+        ids = read_split_ids(
+            osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+        images = {
+            i: osp.join(data_root, 'JPEGImages', i + '.jpg')
+            for i in ids
+        }
+        if num_classes is None:
+            num_classes = len(foreground_class_names(data_root))
+    ids = list(images)
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
-    img_dir = osp.join(data_root, 'JPEGImages')
-    if num_classes is None:
-        num_classes = len(foreground_class_names(data_root))
     os.makedirs(out_dir, exist_ok=True)
     remove_stale_tmp_files(out_dir)
     pending = [
@@ -110,7 +118,7 @@ def generate_pseudo_labels(cam_dir,
     if crf is not None:
         # The CRF reads every image: find a bad one before the work starts.
         for img_id in pending:
-            check_image_file(osp.join(img_dir, img_id + '.jpg'))
+            check_image_file(images[img_id])
     settings = dict(
         mode=mode,
         bg_mode=bg_mode,
@@ -122,8 +130,8 @@ def generate_pseudo_labels(cam_dir,
         num_classes=num_classes)
     work = partial(
         _write_one,
+        images=images,
         cam_dir=cam_dir,
-        img_dir=img_dir,
         out_dir=out_dir,
         settings=settings)
     if num_workers > 1:

@@ -1,0 +1,22 @@
+# EncNet on MS-COCO 2014 pseudo labels with SE-loss targets from the
+# image-level labels (ImageLabelEncHead): ResNetV1c-50 d8, ImageNet init,
+# 81 classes, mmseg's 80k schedule.
+_base_ = [
+    'mmseg::_base_/models/encnet_r50-d8.py',
+    '../_base_/datasets/coco14_pseudo.py', 'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_80k.py'
+]
+custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
+crop_size = (512, 512)
+model = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
+    decode_head=dict(type='ImageLabelEncHead', num_classes=81),
+    auxiliary_head=dict(num_classes=81))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005),
+    clip_grad=None)
