@@ -151,20 +151,31 @@ def generate_cams(model,
 
 
 def _infer_batch(model, batch, cam_fn, out_dir):
-    """Yield ``(path, keys, high_res)`` of every image of a loaded batch;
-    images of one size are inferred together."""
+    """Yield ``(path, keys, high_res)`` of every image of a loaded batch.
+
+    Images of one size are preprocessed and inferred together, and their
+    maps come back to the host in one copy (one device synchronisation per
+    group, not per image)."""
     groups = defaultdict(list)
     for inputs, sample in zip(batch['inputs'], batch['data_samples']):
-        # Keys from the CPU labels: no device synchronisation.
-        keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
-        data = model.data_preprocessor(
-            dict(inputs=[inputs], data_samples=[sample]), False)
-        groups[tuple(data['inputs'].shape[-2:])].append(
-            (data['inputs'], keys, sample.metainfo['img_id']))
+        groups[tuple(inputs.shape)].append((inputs, sample))
     for items in groups.values():
-        images = torch.cat([image for image, _, _ in items])
-        cams = model.multi_scale_cams(images, cam_fn)
-        for cam, (_, keys, img_id) in zip(cams, items):
-            high_res = normalize_cams(cam[keys.to(cam.device)])
-            yield (osp.join(out_dir, img_id + '.npy'), keys.numpy(),
-                   high_res.cpu().numpy())
+        data = model.data_preprocessor(
+            dict(
+                inputs=[inputs for inputs, _ in items],
+                data_samples=[sample for _, sample in items]), False)
+        cams = model.multi_scale_cams(data['inputs'], cam_fn)
+        # Keys from the host labels: no synchronisation to find them.
+        keys = [
+            torch.nonzero(sample.gt_img_labels > 0).flatten()
+            for _, sample in items
+        ]
+        selected = torch.cat([
+            cam[k.to(cam.device)] for cam, k in zip(cams, keys)
+        ])
+        maps = normalize_cams(selected).cpu().numpy()
+        start = 0
+        for (_, sample), k in zip(items, keys):
+            yield (osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
+                   k.numpy(), maps[start:start + len(k)])
+            start += len(k)
