@@ -80,6 +80,8 @@ def main():
         all_reduce(total)
         written = int(total)
         barrier()
+        # Leaving with a live gloo group can abort the process at exit.
+        torch.distributed.destroy_process_group()
     if is_main_process():
         print(f'{written} CAM files written to {args.out_dir}')
 
