@@ -6,6 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 from mmengine.runner import Runner
+from mmseg.registry import DATASETS
 from PIL import Image
 from pycocotools import mask as mask_utils
 
@@ -128,6 +129,14 @@ def test_dataset_labels_and_bad_input(coco_root):
     np.testing.assert_array_equal(infos[1]['img_labels'], [1, 0, 1])
     assert infos[0]['seg_map_path'].endswith(
         'SegmentationClass/train2014/COCO_train2014_000000000009.png')
+
+    # The real configs read the same layout.
+    for config in ('cam/cam_r50_coco.py', 'recam/recam_r50_coco.py'):
+        cfg = load_config(config, data_root=coco_root)
+        assert len(DATASETS.build(cfg.train_dataloader.dataset)) == 2
+        assert cfg.model.cam_head.num_classes == 80
+    assert cfg.model.cam_head.recam_loss_weight == 0.1
+    assert cfg.train_dataloader.batch_size == 6
 
     os.remove(osp.join(coco_root, 'train2014',
                        'COCO_train2014_000000000025.jpg'))
