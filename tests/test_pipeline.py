@@ -2,6 +2,7 @@ import glob
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -186,3 +187,32 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path):
         name: os.stat(osp.join(summary['pseudo_label_dir'], name)).st_mtime_ns
         for name in os.listdir(summary['pseudo_label_dir'])
     }
+
+
+def test_segmentation_training_resumes(tiny_data, tmp_path):
+    """tools/train.py --resume continues the segmentation stage too."""
+    label_dir = tmp_path / 'labels'
+    shutil.copytree(osp.join(tiny_data, 'SegmentationClass'), label_dir)
+    options = tiny_seg_options()
+    options.update({
+        'train_cfg.max_iters': 2,
+        'train_cfg.val_interval': 100,
+        'default_hooks.checkpoint.interval': 2,
+        'model.decode_head.num_classes': 4,
+        'model.auxiliary_head.num_classes': 4,
+        'train_dataloader.dataset.data_root': tiny_data,
+        'train_dataloader.dataset.pseudo_label_dir': str(label_dir),
+        'val_dataloader.dataset.data_root': tiny_data,
+    })
+    config = tmp_path / 'seg.py'
+    load_config('demo/encnet_r18_demo.py', options).dump(str(config))
+    work = tmp_path / 'seg'
+    run_tool('train.py', config, '--work-dir', work)
+    run_tool('train.py', config, '--work-dir', work, '--resume',
+             '--cfg-options', 'train_cfg.max_iters=4')
+    resumed = torch.load(
+        str(work / 'iter_4.pth'), map_location='cpu', weights_only=True)
+    assert resumed['meta']['iter'] == 4
+    log = sorted(glob.glob(str(work / '*' / '*.log')))[-1]
+    with open(log) as f:
+        assert 'resumed epoch: 0, iter: 2' in f.read()
