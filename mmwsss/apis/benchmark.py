@@ -11,7 +11,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from prettytable import PrettyTable
 
@@ -21,6 +21,7 @@ from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
 from mmwsss.cams.inference import (multi_scale_cams, normalize_cams,
                                    rescale_images)
 from .config import load_config
+from .model import default_device, init_model
 from .pipeline import METHODS
 
 
@@ -161,17 +162,11 @@ def benchmark_cams(config,
         dict: Images per second of each, ratios, peak memory in MiB and the
         largest absolute CAM difference.
     """
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = default_device(device)
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
-    cfg = load_config(config, cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    cfg.model.backbone.pop('init_cfg', None)
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu')
-    model.to(device).eval()
+    model, cfg = init_model(config, checkpoint or None, device, cfg_options)
     model.test_cfg.update(scales=tuple(scales), flip=flip)
     dataset = build_split_dataset(cfg, split, data_root)
     if num_images:
@@ -232,7 +227,7 @@ def benchmark_training(methods=None,
     Returns:
         dict: ``method -> dict(s_per_iter, vs_cam, peak_mib)``.
     """
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    device = default_device(device)
     methods = methods or [
         m for m, spec in METHODS.items() if 'cam_method' not in spec
     ]

@@ -3,14 +3,10 @@ import os
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import get_dist_info, init_dist
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmseg.registry import MODELS
 
 from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
                                   generate_cams)
-from mmwsss.checkpoint import check_checkpoint_fits
-from .config import load_config
+from .model import init_model
 
 
 def init_cam_distributed(launcher='none'):
@@ -52,16 +48,7 @@ def init_cam_model(config, checkpoint, device=None, cfg_options=None):
     Returns:
         tuple: ``(model, cfg)``.
     """
-    cfg = load_config(config, cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    # The checkpoint holds every weight; skip the ImageNet initialisation.
-    cfg.model.backbone.pop('init_cfg', None)
-    model = MODELS.build(cfg.model)
-    check_checkpoint_fits(model, checkpoint)
-    load_checkpoint(model, checkpoint, map_location='cpu')
-    model.cfg = cfg
-    model.to(device).eval()
+    model, cfg = init_model(config, checkpoint, device, cfg_options)
     if not hasattr(model, 'multi_scale_cams'):
         raise TypeError(f'{type(model).__name__} built from the config has '
                         'no CAMs; use a CAM classifier config')

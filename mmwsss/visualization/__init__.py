@@ -1,9 +1,9 @@
-from .panels import (LabelPainter, cam_overlays, compose_grid, init_segmentor,
-                     predict_labels, render_cam_grid, render_label_grid,
+from .panels import (LabelPainter, cam_overlays, compose_grid, predict_labels,
+                     render_cam_grid, render_label_grid,
                      render_prediction_grid, save_grid)
 
 __all__ = [
-    'LabelPainter', 'cam_overlays', 'compose_grid', 'init_segmentor',
+    'LabelPainter', 'cam_overlays', 'compose_grid',
     'predict_labels',
     'render_cam_grid', 'render_label_grid', 'render_prediction_grid',
     'save_grid'

@@ -9,11 +9,8 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 from mmengine.visualization import Visualizer
-from mmseg.registry import MODELS
 from mmseg.visualization import SegLocalVisualizer
 
 from mmwsss.cams import load_cam_file
@@ -187,29 +184,14 @@ def predict_labels(model, dataset, img_ids):
     return labels
 
 
-def init_segmentor(config, checkpoint, data_root=None, device=None):
-    """An mmseg segmentor from its config and checkpoint (which must fit),
-    in eval mode, with the config loaded as ``tools/test.py`` does."""
-    from mmwsss.apis.config import load_config
-    from mmwsss.checkpoint import check_checkpoint_fits
-    cfg = load_config(config, data_root=data_root)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    cfg.model.pop('pretrained', None)
-    cfg.model.backbone.pop('init_cfg', None)
-    model = MODELS.build(cfg.model)
-    check_checkpoint_fits(model, checkpoint)
-    load_checkpoint(model, checkpoint, map_location='cpu')
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    return model.to(device).eval(), cfg
-
-
 def render_prediction_grid(config, checkpoint, data_root, img_ids, out_file,
                            split='val', truth_dir='SegmentationClass',
                            device=None, tile=192):
     """One row per image of ``split``: the image, the true mask (where it
     exists) and the segmentor's prediction."""
+    from mmwsss.apis.model import init_model
     from mmwsss.cams.generate import build_split_dataset
-    model, cfg = init_segmentor(config, checkpoint, data_root, device)
+    model, cfg = init_model(config, checkpoint, device, data_root=data_root)
     dataset = build_split_dataset(cfg, split, data_root)
     predictions = predict_labels(model, dataset, img_ids)
     painter = LabelPainter(_classes(data_root))

@@ -1,0 +1,42 @@
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmseg.registry import MODELS
+
+from mmwsss.checkpoint import check_checkpoint_fits
+from .config import load_config
+
+
+def default_device(device=None):
+    """``device``, else ``'cuda'`` when available, else ``'cpu'``."""
+    return device or ('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def init_model(config, checkpoint=None, device=None, cfg_options=None,
+               data_root=None):
+    """Build a model from a config, load its checkpoint (which must fit)
+    and put it in eval mode on ``device``, with the config loaded as
+    ``tools/test.py`` does.
+
+    Args:
+        config (str | Config): The config the checkpoint was trained with.
+        checkpoint (str, optional): Checkpoint path; ``None`` keeps the
+            random initialisation.
+        device (str, optional): Default: ``'cuda'`` when available.
+        cfg_options (dict, optional): Config overrides.
+        data_root (str, optional): Replaces every dataloader's data root.
+
+    Returns:
+        tuple: ``(model, cfg)``.
+    """
+    cfg = load_config(config, cfg_options, data_root=data_root)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    # The checkpoint holds every weight; skip the ImageNet initialisation.
+    cfg.model.pop('pretrained', None)
+    cfg.model.backbone.pop('init_cfg', None)
+    model = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        check_checkpoint_fits(model, checkpoint)
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = cfg
+    return model.to(default_device(device)).eval(), cfg
