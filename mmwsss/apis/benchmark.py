@@ -17,7 +17,7 @@ from prettytable import PrettyTable
 
 from mmwsss.cams import load_cam_file, save_cam_file
 from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
-                                  generate_cams)
+                                  generate_cams, preprocess_groups)
 from mmwsss.cams.inference import (multi_scale_cams, normalize_cams,
                                    rescale_images)
 from .config import load_config
@@ -101,16 +101,11 @@ def bare_forward_inputs(model, dataset, scales, flip, batch_size):
     images and per scale, the images and their flips in one tensor."""
     inputs = []
     for start in range(0, len(dataset), batch_size):
-        batch = [dataset[i] for i in range(start,
-                                           min(start + batch_size,
-                                               len(dataset)))]
-        groups = {}
-        for item in batch:
-            image = model.data_preprocessor(pseudo_collate([item]),
-                                            False)['inputs']
-            groups.setdefault(tuple(image.shape[-2:]), []).append(image)
-        for images in groups.values():
-            images = torch.cat(images)
+        batch = pseudo_collate([
+            dataset[i]
+            for i in range(start, min(start + batch_size, len(dataset)))
+        ])
+        for images, _ in preprocess_groups(model, batch):
             for scale in scales:
                 x = rescale_images(images, scale)
                 inputs.append(torch.cat([x, x.flip(-1)]) if flip else x)

@@ -150,32 +150,44 @@ def generate_cams(model,
     return written
 
 
-def _infer_batch(model, batch, cam_fn, out_dir):
-    """Yield ``(path, keys, high_res)`` of every image of a loaded batch.
+def preprocess_groups(model, batch):
+    """Split a loaded batch into groups of same-size images and run the
+    model's data preprocessor once per group.
 
-    Images of one size are preprocessed and inferred together, and their
-    maps come back to the host in one copy (one device synchronisation per
-    group, not per image)."""
+    Yields:
+        tuple: ``(inputs [n, 3, H, W], data_samples)`` of each group, the
+        samples as loaded (on the host).
+    """
     groups = defaultdict(list)
     for inputs, sample in zip(batch['inputs'], batch['data_samples']):
         groups[tuple(inputs.shape)].append((inputs, sample))
     for items in groups.values():
+        samples = [sample for _, sample in items]
         data = model.data_preprocessor(
-            dict(
-                inputs=[inputs for inputs, _ in items],
-                data_samples=[sample for _, sample in items]), False)
-        cams = model.multi_scale_cams(data['inputs'], cam_fn)
-        # Keys from the host labels: no synchronisation to find them.
+            dict(inputs=[inputs for inputs, _ in items],
+                 data_samples=samples), False)
+        yield data['inputs'], samples
+
+
+def _infer_batch(model, batch, cam_fn, out_dir):
+    """Yield ``(path, keys, high_res)`` of every image of a loaded batch.
+
+    Images of one size are inferred together, and their maps come back to
+    the host in one copy (one device synchronisation per group, not per
+    image)."""
+    for images, samples in preprocess_groups(model, batch):
+        cams = model.multi_scale_cams(images, cam_fn)
+        # Keys from the labels on the host: no synchronisation to find them.
         keys = [
             torch.nonzero(sample.gt_img_labels > 0).flatten()
-            for _, sample in items
+            for sample in samples
         ]
         selected = torch.cat([
             cam[k.to(cam.device)] for cam, k in zip(cams, keys)
         ])
         maps = normalize_cams(selected).cpu().numpy()
         start = 0
-        for (_, sample), k in zip(items, keys):
+        for sample, k in zip(samples, keys):
             yield (osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
                    k.numpy(), maps[start:start + len(k)])
             start += len(k)
