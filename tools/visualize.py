@@ -10,7 +10,7 @@ truth. For every test image drawn by mmseg's hook, use
 """
 import argparse
 
-from mmwsss.datasets import read_split_ids
+from mmwsss.datasets import read_split_ids, split_file
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
 
@@ -44,9 +44,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    ids = args.ids or read_split_ids(
-        f'{args.data_root}/ImageSets/Segmentation/{args.split}.txt'
-    )[:args.num]
+    ids = args.ids or read_split_ids(split_file(args.split,
+                                                args.data_root))[:args.num]
     if args.what == 'cams':
         out = render_cam_grid(args.data_root, args.cam_dir, ids, args.out,
                               tile=args.tile)

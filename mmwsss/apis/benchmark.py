@@ -16,8 +16,9 @@ from mmseg.registry import MODELS
 from prettytable import PrettyTable
 
 from mmwsss.cams import load_cam_file, save_cam_file
-from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
-                                  generate_cams, preprocess_groups)
+from mmwsss.cams.generate import (DEFAULT_SCALES, apply_split,
+                                  build_split_dataset, generate_cams,
+                                  preprocess_groups)
 from mmwsss.cams.inference import (multi_scale_cams, normalize_cams,
                                    rescale_images)
 from .config import load_config
@@ -260,8 +261,7 @@ def _time_training(method, preset, data_root, iters, warmup, num_classes,
         if 'ordinary_classifier' in cfg.model:
             cfg.model.ordinary_classifier.cam_head.num_classes = num_classes
     if train_split is not None:
-        cfg.train_dataloader.dataset.ann_file = osp.join(
-            'ImageSets', 'Segmentation', train_split + '.txt')
+        apply_split(cfg.train_dataloader.dataset, train_split)
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     torch.manual_seed(0)

@@ -16,7 +16,7 @@ from prettytable import PrettyTable
 from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
-                                          read_split_ids)
+                                          read_split_ids, split_file)
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
@@ -322,8 +322,7 @@ def segmentation_config(config, data_root, num_classes, train_split,
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
     train_set = cfg.train_dataloader.dataset
-    train_set.ann_file = osp.join('ImageSets', 'Segmentation',
-                                  train_split + '.txt')
+    train_set.ann_file = split_file(train_split)
     if pseudo_label_dir is not None:
         train_set.pseudo_label_dir = osp.abspath(pseudo_label_dir)
     else:
@@ -466,12 +465,10 @@ def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
     """CAM, pseudo-label and prediction grids of the first few images,
     written to ``<work_dir>/figures``; existing figures are kept."""
     fig_dir = osp.join(work_dir, 'figures')
-    seed_ids = read_split_ids(
-        osp.join(data_root, 'ImageSets', 'Segmentation',
-                 preset_cfg['cam_split'] + '.txt'))[:num_images]
-    val_ids = read_split_ids(
-        osp.join(data_root, 'ImageSets', 'Segmentation',
-                 preset_cfg['val_split'] + '.txt'))[:num_images]
+    seed_ids = read_split_ids(split_file(preset_cfg['cam_split'],
+                                         data_root))[:num_images]
+    val_ids = read_split_ids(split_file(preset_cfg['val_split'],
+                                        data_root))[:num_images]
     figures = dict(
         cams=osp.join(fig_dir, 'cams.png'),
         pseudo_labels=osp.join(fig_dir, 'pseudo_labels.png'),

@@ -20,6 +20,22 @@ from .inference import normalize_cams
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
+def apply_split(ds_cfg, split):
+    """Point a dataset config at ``split``, in place. Each dataset type
+    knows where its splits live (VOC: ImageSets files, COCO: instances
+    JSONs and folders)."""
+    dataset_cls = DATASETS.get(ds_cfg.type)
+    if dataset_cls is None or not hasattr(dataset_cls, 'split_settings'):
+        raise TypeError(f'dataset type {ds_cfg.type!r} has no splits; use '
+                        'WSSSVOCDataset or WSSSCOCODataset')
+    for key, value in dataset_cls.split_settings(split).items():
+        if isinstance(value, dict) and isinstance(ds_cfg.get(key), dict):
+            ds_cfg[key].update(value)
+        else:
+            ds_cfg[key] = value
+    return ds_cfg
+
+
 def build_split_dataset(cfg, split, data_root=None, pipeline=None):
     """Build the config's test dataset on ``split`` with a pipeline that keeps
     images at their original size (CAM files are at original resolution).
@@ -35,17 +51,7 @@ def build_split_dataset(cfg, split, data_root=None, pipeline=None):
     ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
     if data_root is not None:
         ds_cfg.data_root = data_root
-    # Each dataset type knows where its splits live (VOC: ImageSets files,
-    # COCO: instances JSONs and folders).
-    dataset_cls = DATASETS.get(ds_cfg.type)
-    if dataset_cls is None or not hasattr(dataset_cls, 'split_settings'):
-        raise TypeError(f'dataset type {ds_cfg.type!r} has no splits; use '
-                        'WSSSVOCDataset or WSSSCOCODataset')
-    for key, value in dataset_cls.split_settings(split).items():
-        if isinstance(value, dict) and isinstance(ds_cfg.get(key), dict):
-            ds_cfg[key].update(value)
-        else:
-            ds_cfg[key] = value
+    apply_split(ds_cfg, split)
     ds_cfg.pipeline = pipeline or [
         dict(type='LoadImageFromFile'),
         dict(type='PackWSSSInputs')

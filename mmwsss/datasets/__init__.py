@@ -4,7 +4,8 @@ from .coco_wsss import WSSSCOCODataset
 from .demo_data import DEMO_CLASSES, make_demo_dataset, render_demo_image
 from .image_labels import (VOC_CLASSES, check_voc_layout,
                            foreground_class_names, labels_from_xml,
-                           load_cls_labels, read_class_names, read_split_ids)
+                           load_cls_labels, read_class_names, read_split_ids,
+                           split_file)
 from .pseudo_label_dataset import PseudoLabelDataset
 from .transforms import HideAndSeek, PackWSSSInputs
 from .wsss_voc import WSSSVOCDataset
@@ -16,5 +17,5 @@ __all__ = [
     'PseudoLabelDataset', 'WSSSVOCDataset', 'check_voc_layout',
     'foreground_class_names',
     'labels_from_xml', 'load_cls_labels', 'make_demo_dataset',
-    'read_class_names', 'read_split_ids', 'render_demo_image'
+    'read_class_names', 'read_split_ids', 'render_demo_image', 'split_file'
 ]

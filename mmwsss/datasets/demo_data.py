@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from mmwsss.utils import save_palette_png
+from .image_labels import split_file
 
 DEMO_CLASSES = ('beetle', 'fish', 'bird', 'frog', 'snail')
 
@@ -206,9 +207,7 @@ def make_demo_dataset(data_root,
             splits[split].append(img_id)
             index += 1
     for split, ids in splits.items():
-        with open(
-                osp.join(data_root, 'ImageSets', 'Segmentation',
-                         split + '.txt'), 'w') as f:
+        with open(split_file(split, data_root), 'w') as f:
             f.write('\n'.join(ids) + '\n')
     with open(osp.join(data_root, 'classes.txt'), 'w') as f:
         f.write('\n'.join(class_names) + '\n')

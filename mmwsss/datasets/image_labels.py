@@ -34,6 +34,12 @@ def foreground_class_names(data_root, classes_file='classes.txt'):
     return read_class_names(path) if osp.isfile(path) else VOC_CLASSES
 
 
+def split_file(split, data_root=''):
+    """Path of a split's id list in VOC layout:
+    ``ImageSets/Segmentation/<split>.txt`` (under ``data_root``)."""
+    return osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt')
+
+
 def check_voc_layout(data_root, splits, annotations=True):
     """Fail early, naming what is missing, if ``data_root`` is not in VOC
     layout: ``JPEGImages/``, ``Annotations/`` (when ``annotations``) and
@@ -41,7 +47,7 @@ def check_voc_layout(data_root, splits, annotations=True):
     if not osp.isdir(data_root):
         raise FileNotFoundError(f'data root not found: {data_root}')
     required = ['JPEGImages'] + (['Annotations'] if annotations else []) + [
-        osp.join('ImageSets', 'Segmentation', s + '.txt') for s in splits
+        split_file(s) for s in splits
     ]
     missing = [p for p in required if not osp.exists(osp.join(data_root, p))]
     if missing:

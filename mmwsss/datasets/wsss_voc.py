@@ -6,7 +6,7 @@ from mmseg.registry import DATASETS
 
 from mmwsss.utils import check_image_file, voc_palette
 from .image_labels import (foreground_class_names, format_ids, labels_from_xml,
-                           load_cls_labels, read_split_ids)
+                           load_cls_labels, read_split_ids, split_file)
 
 
 @DATASETS.register_module()
@@ -103,8 +103,7 @@ class WSSSVOCDataset(BaseSegDataset):
     @classmethod
     def split_settings(cls, split):
         """Dataset settings of a split: its ``ImageSets`` file."""
-        return dict(
-            ann_file=osp.join('ImageSets', 'Segmentation', split + '.txt'))
+        return dict(ann_file=split_file(split))
 
     @property
     def foreground_classes(self):

@@ -7,7 +7,7 @@ import torch
 from mmengine.utils import ProgressBar
 from prettytable import PrettyTable
 
-from mmwsss.datasets.image_labels import read_split_ids
+from mmwsss.datasets.image_labels import read_split_ids, split_file
 from mmwsss.pseudo_labels import IGNORE_INDEX
 from mmwsss.utils import load_label_png, require_files
 from .seed_eval import AreaAccumulator, dataset_class_names
@@ -38,8 +38,7 @@ def evaluate_pseudo_labels(label_dir,
     """
     class_names = tuple(class_names or dataset_class_names(data_root))
     if ids is None:
-        ids = read_split_ids(
-            osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+        ids = read_split_ids(split_file(split, data_root))
     require_files(label_dir, ids, '.png',
                   f'pseudo labels of split {split!r}')
     acc = AreaAccumulator(len(class_names))

@@ -10,7 +10,8 @@ from mmseg.evaluation import IoUMetric
 from prettytable import PrettyTable
 
 from mmwsss.cams import cams_to_label, load_cam_file
-from mmwsss.datasets.image_labels import foreground_class_names, read_split_ids
+from mmwsss.datasets.image_labels import (foreground_class_names,
+                                          read_split_ids, split_file)
 from mmwsss.utils import load_label_png, require_files
 
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
@@ -85,8 +86,7 @@ def evaluate_seeds(cam_dir,
     """
     class_names = tuple(class_names or dataset_class_names(data_root))
     num_classes = len(class_names)
-    ids = read_split_ids(
-        osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+    ids = read_split_ids(split_file(split, data_root))
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
     thresholds = [float(t) for t in thresholds]

@@ -11,7 +11,7 @@ from PIL import Image
 from mmwsss.cams import load_cam_file
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
-                                          read_split_ids)
+                                          read_split_ids, split_file)
 from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
                           require_files, save_palette_png)
 from .labels import confident_region_label, label_from_cams
@@ -97,8 +97,7 @@ def generate_pseudo_labels(cam_dir,
     """
     if images is None:
         check_voc_layout(data_root, [split], annotations=False)
-        ids = read_split_ids(
-            osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt'))
+        ids = read_split_ids(split_file(split, data_root))
         images = {
             i: osp.join(data_root, 'JPEGImages', i + '.jpg')
             for i in ids
