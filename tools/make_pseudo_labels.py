@@ -54,11 +54,8 @@ def main():
     if args.config:
         dataset = build_split_dataset(
             load_config(args.config), args.split, args.data_root)
-        images = {
-            dataset.get_data_info(i)['img_id']:
-            dataset.get_data_info(i)['img_path']
-            for i in range(len(dataset))
-        }
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        images = {info['img_id']: info['img_path'] for info in infos}
         class_names = dataset.metainfo['classes']
         gt_dir = osp.abspath(dataset.data_prefix['seg_map_path'])
     written = generate_pseudo_labels(

@@ -60,15 +60,18 @@ def coco_image_labels(coco, ann_file='the annotation file'):
     return labels
 
 
-def coco_semantic_mask(coco, img_id, crowd_ignore=False):
+def coco_semantic_mask(coco, img_id, crowd_ignore=False, index=None):
     """The semantic label map of one image: non-crowd instances painted in
     annotation order with their class index, 0 elsewhere; with
     ``crowd_ignore`` crowd regions not covered by an instance become 255.
 
+    ``index`` is :func:`coco_category_indices`, computed here when not given
+    (a conversion computes it once for all images).
+
     Returns:
         np.ndarray: ``[H, W]`` uint8.
     """
-    index = coco_category_indices(coco)
+    index = index or coco_category_indices(coco)
     info = coco.imgs[img_id]
     label = np.zeros((info['height'], info['width']), np.uint8)
     anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
@@ -82,10 +85,10 @@ def coco_semantic_mask(coco, img_id, crowd_ignore=False):
     return label
 
 
-def _write_mask(img_id, coco, out_dir, crowd_ignore):
+def _write_mask(img_id, coco, out_dir, crowd_ignore, index):
     stem = osp.splitext(coco.imgs[img_id]['file_name'])[0]
     save_palette_png(
-        coco_semantic_mask(coco, img_id, crowd_ignore),
+        coco_semantic_mask(coco, img_id, crowd_ignore, index),
         osp.join(out_dir, stem + '.png'))
     return img_id
 
@@ -107,7 +110,8 @@ def convert_coco_masks(ann_file, out_dir, crowd_ignore=False,
                      osp.splitext(coco.imgs[i]['file_name'])[0] + '.png'))
     ]
     work = partial(_write_mask, coco=coco, out_dir=out_dir,
-                   crowd_ignore=crowd_ignore)
+                   crowd_ignore=crowd_ignore,
+                   index=coco_category_indices(coco))
     if num_workers > 1 and pending:
         track_parallel_progress(work, pending, num_workers, keep_order=False)
     elif pending:

@@ -3,6 +3,7 @@ from typing import Optional
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+from PIL import Image
 
 from mmwsss.utils import check_image_file, voc_palette
 from .coco_annotations import coco_image_labels, load_coco
@@ -132,7 +133,6 @@ class WSSSCOCODataset(BaseSegDataset):
         return data_list
 
     def _check_seg_maps(self, data_list, seg_dir):
-        from PIL import Image
         absent = [i['img_id'] for i in data_list if i['seg_map_path'] is None]
         if absent:
             raise FileNotFoundError(
