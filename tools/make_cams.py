@@ -8,7 +8,7 @@ import argparse
 
 import torch
 from mmengine.config import DictAction
-from mmengine.dist import all_reduce, barrier, is_main_process
+from mmengine.dist import all_reduce, barrier
 
 from mmwsss.apis import init_cam_distributed, make_cams
 from mmwsss.cams.generate import DEFAULT_SCALES
@@ -74,7 +74,7 @@ def main():
         cfg_options=args.cfg_options,
         rank=rank,
         world_size=world_size,
-        progress=is_main_process())
+        progress=rank == 0)
     if world_size > 1:
         total = torch.tensor(written)
         all_reduce(total)
@@ -82,7 +82,7 @@ def main():
         barrier()
         # Leaving with a live gloo group can abort the process at exit.
         torch.distributed.destroy_process_group()
-    if is_main_process():
+    if rank == 0:  # the group is gone: ask the rank it gave
         print(f'{written} CAM files written to {args.out_dir}')
 
 
