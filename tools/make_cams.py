@@ -82,7 +82,7 @@ def main():
         barrier()
         # Leaving with a live gloo group can abort the process at exit.
         torch.distributed.destroy_process_group()
-    if rank == 0:  # the group is gone: ask the rank it gave
+    if rank == 0:  # from init_cam_distributed: the group is gone by now
         print(f'{written} CAM files written to {args.out_dir}')
 
 
