@@ -5,8 +5,12 @@ import numpy as np
 import pytest
 import torch
 
+import torch.nn.functional as F
+
 from mmwsss.cams import (cams_to_label, load_cam_file, multi_scale_cams,
-                         normalize_cams, save_cam_file)
+                         normalize_cams, save_cam_file, strided_cams,
+                         strided_size)
+from mmwsss.cams.inference import rescale_images
 from mmwsss.utils import atomic_write
 
 
@@ -64,6 +68,84 @@ def test_cam_file_round_trip_and_format(tmp_path):
     loaded = load_cam_file(path, num_classes=20, shape=(5, 6))
     np.testing.assert_array_equal(loaded['high_res'], high_res)
     assert os.listdir(tmp_path) == ['x.npy']
+    assert 'cam' not in loaded
+    # Without IRN's strided maps, readers derive them from high_res.
+    derived = strided_cams(loaded)
+    assert derived.shape == (2, 2, 2)
+    np.testing.assert_allclose(derived.max(axis=(1, 2)), 1, atol=1e-4)
+
+
+def test_cam_file_keeps_irn_strided_cam_as_a_tensor(tmp_path):
+    path = str(tmp_path / 'x.npy')
+    high_res = np.random.rand(2, 9, 6).astype(np.float32)
+    cam = np.random.rand(2, 3, 2).astype(np.float32)
+    save_cam_file(path, [3, 7], high_res, cam)
+    raw = np.load(path, allow_pickle=True).item()
+    # IRN's make_sem_seg_labels calls cam_dict['cam'].cuda().
+    assert isinstance(raw['cam'], torch.Tensor)
+    assert raw['cam'].dtype == torch.float32
+    np.testing.assert_array_equal(raw['cam'].numpy(), cam)
+    # IRN's keys arithmetic: np.pad(keys + 1, (1, 0)).
+    assert np.pad(raw['keys'] + 1, (1, 0)).tolist() == [0, 4, 8]
+    loaded = load_cam_file(path, num_classes=20, shape=(9, 6))
+    np.testing.assert_array_equal(strided_cams(loaded), cam)
+    with pytest.raises(ValueError, match=r'x.npy: "cam" must be'):
+        save_cam_file(path, [3, 7], high_res, cam[:, :2])
+
+
+def irn_make_cam_reference(model_forward, scaled_pairs, size):
+    """IRN's step/make_cam.py for one image, re-typed: ``scaled_pairs``
+    holds, per scale, the image and its flip; ``model_forward`` is
+    resnet50_cam.CAM.forward (ReLU'd CAMs, flip folded back)."""
+    strided_size = ((size[0] - 1) // 4 + 1, (size[1] - 1) // 4 + 1)
+    strided_up_size = ((size[0] - 1) // 16 * 16 + 16,
+                       (size[1] - 1) // 16 * 16 + 16)
+    outputs = [model_forward(img) for img in scaled_pairs]
+    strided_cam = torch.sum(torch.stack([
+        F.interpolate(
+            torch.unsqueeze(o, 0), strided_size, mode='bilinear',
+            align_corners=False)[0] for o in outputs
+    ]), 0)
+    highres_cam = [
+        F.interpolate(
+            torch.unsqueeze(o, 1), strided_up_size, mode='bilinear',
+            align_corners=False) for o in outputs
+    ]
+    highres_cam = torch.sum(torch.stack(highres_cam, 0),
+                            0)[:, 0, :size[0], :size[1]]
+    strided_cam /= F.adaptive_max_pool2d(strided_cam, (1, 1)) + 1e-5
+    highres_cam /= F.adaptive_max_pool2d(highres_cam, (1, 1)) + 1e-5
+    return strided_cam, highres_cam
+
+
+@pytest.mark.parametrize('size', [(37, 50), (64, 48)])
+def test_cams_equal_irn_make_cam(size):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 4, 3, stride=16, padding=1)
+    image = torch.randn(1, 3, *size)
+    scales = (1.0, 0.5, 1.5)
+
+    def cam_fn(x):
+        return conv(x)
+
+    def irn_forward(pair):
+        x = F.relu(conv(pair))
+        return x[0] + x[1].flip(-1)
+
+    with torch.no_grad():
+        # Image rescaling is ours in both (IRN rescales uint8 images with
+        # PIL before normalising; a documented difference).
+        pairs = [
+            torch.cat([rescale_images(image, s),
+                       rescale_images(image, s).flip(-1)]) for s in scales
+        ]
+        ref_strided, ref_high = irn_make_cam_reference(irn_forward, pairs,
+                                                       size)
+        high, strided = multi_scale_cams(
+            cam_fn, image, scales, True, 16, strided_stride=4)
+    assert strided.shape[-2:] == strided_size(size)
+    torch.testing.assert_close(normalize_cams(high[0]), ref_high)
+    torch.testing.assert_close(normalize_cams(strided[0]), ref_strided)
 
 
 @pytest.mark.parametrize('content, message', [

@@ -1,8 +1,10 @@
-from .cam_file import load_cam_file, save_cam_file, validate_cam_dict
+from .cam_file import (CAM_STRIDE, load_cam_file, save_cam_file,
+                       strided_cams, strided_size, validate_cam_dict)
 from .gradcam import GradCAM
 from .inference import cams_to_label, multi_scale_cams, normalize_cams
 
 __all__ = [
-    'GradCAM', 'cams_to_label', 'load_cam_file', 'multi_scale_cams',
-    'normalize_cams', 'save_cam_file', 'validate_cam_dict'
+    'CAM_STRIDE', 'GradCAM', 'cams_to_label', 'load_cam_file',
+    'multi_scale_cams', 'normalize_cams', 'save_cam_file', 'strided_cams',
+    'strided_size', 'validate_cam_dict'
 ]

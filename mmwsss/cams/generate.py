@@ -13,7 +13,7 @@ from mmseg.registry import DATASETS
 from torch.utils.data import DataLoader, Subset
 
 from mmwsss.utils import remove_stale_tmp_files
-from .cam_file import save_cam_file
+from .cam_file import CAM_STRIDE, save_cam_file
 from .gradcam import GradCAM
 from .inference import normalize_cams
 
@@ -137,10 +137,11 @@ def generate_cams(model,
     try:
         with torch.no_grad():
             for batch in loader:
-                for path, keys, high_res in _infer_batch(
+                for path, keys, high_res, strided in _infer_batch(
                         model, batch, cam_fn, out_dir):
                     in_flight.append(
-                        writer.submit(save_cam_file, path, keys, high_res))
+                        writer.submit(save_cam_file, path, keys, high_res,
+                                      strided))
                 while len(in_flight) > 2 * batch_size:
                     in_flight.popleft().result()
                     written += 1
@@ -176,24 +177,26 @@ def preprocess_groups(model, batch):
 
 
 def _infer_batch(model, batch, cam_fn, out_dir):
-    """Yield ``(path, keys, high_res)`` of every image of a loaded batch.
+    """Yield ``(path, keys, high_res, cam)`` of every image of a loaded
+    batch, ``cam`` being IRN's stride-4 maps.
 
     Images of one size are inferred together, and their maps come back to
     the host in one copy (one device synchronisation per group, not per
     image)."""
     for images, samples in preprocess_groups(model, batch):
-        cams = model.multi_scale_cams(images, cam_fn)
+        cams, strided = model.multi_scale_cams(
+            images, cam_fn, strided_stride=CAM_STRIDE)
         # Keys from the labels on the host: no synchronisation to find them.
         keys = [
             torch.nonzero(sample.gt_img_labels > 0).flatten()
             for sample in samples
         ]
-        selected = torch.cat([
-            cam[k.to(cam.device)] for cam, k in zip(cams, keys)
-        ])
-        maps = normalize_cams(selected).cpu().numpy()
+        maps, strided_maps = (normalize_cams(
+            torch.cat([m[k.to(m.device)] for m, k in zip(group, keys)
+                       ])).cpu().numpy() for group in (cams, strided))
         start = 0
         for sample, k in zip(samples, keys):
+            end = start + len(k)
             yield (osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
-                   k.numpy(), maps[start:start + len(k)])
-            start += len(k)
+                   k.numpy(), maps[start:end], strided_maps[start:end])
+            start = end

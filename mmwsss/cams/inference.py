@@ -26,7 +26,8 @@ def multi_scale_cams(cam_fn,
                      images,
                      scales=(1.0, ),
                      flip=True,
-                     output_stride=16):
+                     output_stride=16,
+                     strided_stride=None):
     """Sum of ReLU'd CAMs over scales and horizontal flips, at input size.
 
     Each scale's CAMs are upsampled to the input size rounded up to a
@@ -41,14 +42,18 @@ def multi_scale_cams(cam_fn,
         scales (Sequence[float]): Image scales.
         flip (bool): Also run the horizontally flipped images.
         output_stride (int): Stride of the CAMs relative to the input.
+        strided_stride (int, optional): Also return the sum at IRN's
+            strided size ``((H-1)//s+1, (W-1)//s+1)``, each scale's maps
+            resized straight to it (IRN's ``make_cam`` ``strided_cam``).
 
     Returns:
-        Tensor: ``[N, K, H, W]`` non-negative, not normalised.
+        Tensor: ``[N, K, H, W]`` non-negative, not normalised; with
+        ``strided_stride`` a tuple ``(full-size sum, strided sum)``.
     """
     n, _, h, w = images.shape
     up_size = (math.ceil(h / output_stride) * output_stride,
                math.ceil(w / output_stride) * output_stride)
-    total = None
+    total = strided_total = None
     for scale in scales:
         x = rescale_images(images, scale)
         if flip:
@@ -56,10 +61,21 @@ def multi_scale_cams(cam_fn,
         cams = F.relu(cam_fn(x))
         if flip:
             cams = cams[:n] + cams[n:].flip(-1)
+        if strided_stride is not None:
+            strided = F.interpolate(
+                cams,
+                size=((h - 1) // strided_stride + 1,
+                      (w - 1) // strided_stride + 1),
+                mode='bilinear',
+                align_corners=False)
+            strided_total = strided if strided_total is None else \
+                strided_total + strided
         cams = F.interpolate(
             cams, size=up_size, mode='bilinear',
             align_corners=False)[:, :, :h, :w]
         total = cams if total is None else total + cams
+    if strided_stride is not None:
+        return total, strided_total
     return total
 
 

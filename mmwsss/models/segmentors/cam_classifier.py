@@ -77,16 +77,19 @@ class CAMClassifier(BaseSegmentor):
     def loss(self, inputs, data_samples):
         return self.cam_head.loss(self.extract_feat(inputs), data_samples)
 
-    def multi_scale_cams(self, inputs, cam_fn=None):
+    def multi_scale_cams(self, inputs, cam_fn=None, strided_stride=None):
         """CAMs summed over ``test_cfg`` scales and flips, ``[N, K, H, W]``,
-        not normalised. ``cam_fn`` replaces the head's CAMs (e.g. Grad-CAM).
+        not normalised. ``cam_fn`` replaces the head's CAMs (e.g. Grad-CAM);
+        ``strided_stride`` also returns IRN's strided sum (see
+        :func:`~mmwsss.cams.inference.multi_scale_cams`).
         """
         return multi_scale_cams(
             cam_fn or self.forward_cam,
             inputs,
             scales=self.test_cfg['scales'],
             flip=self.test_cfg['flip'],
-            output_stride=self.test_cfg['output_stride'])
+            output_stride=self.test_cfg['output_stride'],
+            strided_stride=strided_stride)
 
     def predict(self, inputs, data_samples=None):
         if data_samples is None:
