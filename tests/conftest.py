@@ -91,3 +91,48 @@ def tiny_checkpoint(tiny_data, tmp_path_factory):
     init_default_scope('mmseg')
     Runner.from_cfg(load_config(config, work_dir=str(work))).train()
     return config, str(work / 'epoch_1.pth')
+
+
+def tiny_irn_options(label_dir, max_epochs=3):
+    """The demo IRN config on the tiny CAM classifier's backbone widths."""
+    options = {
+        'model.backbone.stem_channels': 8,
+        'model.backbone.base_channels': 8,
+        'model.boundary_head.in_channels': (8, 8, 16, 32, 64),
+        'model.boundary_head.num_classes': TINY_CLASSES + 1,
+        'train_dataloader.batch_size': 8,
+        'train_dataloader.dataset.pseudo_label_dir': str(label_dir),
+        'train_cfg.max_epochs': max_epochs,
+        'param_scheduler.0.end': max_epochs,
+        'default_hooks.checkpoint.interval': max_epochs,
+        'default_hooks.logger.interval': 1,
+    }
+    options.update(no_worker_options())
+    return options
+
+
+@pytest.fixture(scope='session')
+def tiny_irn(tiny_data, tiny_checkpoint, tmp_path_factory):
+    """``(config, checkpoint, cam_dir)``: the tiny CAM classifier's CAM
+    files of the train split, IR labels from them and a tiny IRN trained on
+    those labels from the classifier's backbone, as run_pipeline does."""
+    from mmwsss.apis import make_cams
+    from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
+    work = tmp_path_factory.mktemp('tiny_irn')
+    cam_dir, label_dir = work / 'cams', work / 'ir_labels'
+    make_cams(*tiny_checkpoint, str(cam_dir), data_root=tiny_data,
+              scales=(1.0, 0.5), num_workers=0, progress=False)
+    generate_pseudo_labels(
+        str(cam_dir), tiny_data, 'train', str(label_dir), mode='confident',
+        fg_threshold=0.30, low_threshold=0.05, crf=CRF_DEFAULTS,
+        num_workers=0, progress=False)
+    cfg = load_config(
+        osp.join(REPO_ROOT, 'configs', 'demo', 'irn_r18_demo.py'),
+        tiny_irn_options(label_dir), work_dir=str(work / 'irn'),
+        data_root=tiny_data)
+    cfg.load_from = tiny_checkpoint[1]
+    config = str(work / 'irn.py')
+    cfg.dump(config)
+    init_default_scope('mmseg')
+    Runner.from_cfg(cfg).train()
+    return config, str(work / 'irn' / 'epoch_3.pth'), str(cam_dir)

@@ -1,5 +1,6 @@
-from mmwsss.apis.benchmark import (benchmark_cams, benchmark_training,
-                                   format_benchmark)
+from mmwsss.apis.benchmark import (benchmark_cams, benchmark_random_walk,
+                                   benchmark_training, format_benchmark,
+                                   format_random_walk_benchmark)
 from conftest import TINY_CLASSES, tiny_cfg_options
 
 
@@ -29,3 +30,25 @@ def test_benchmark_training_relative_to_cam(tiny_data):
     assert results['recam']['s_per_iter'] > 0
     table = format_benchmark(dict(training=results))
     assert 'recam' in table and '1.00x' in table
+
+
+def test_benchmark_random_walk_dense_against_stencil():
+    result = benchmark_random_walk(
+        image_sizes=[(200, 240)], check_size=(120, 160), dense_squarings=1,
+        repeats=1, dense_threads=1, walk_threads=1, device='cpu')
+    rows = {(tuple(r['size']), r['method']): r for r in result['rows']}
+    assert len(rows) == 4
+    dense = rows[(120, 160), 'dense (official)']
+    ours = rows[(120, 160), 'stencil (ours)']
+    # Run in full at the check size: same labels, scores to float32.
+    assert dense['timing'] == 'measured'
+    assert ours['labels_identical'] and dense['labels_identical']
+    assert ours['max_abs_difference'] < 1e-4
+    # 30x40 nodes: 8 products of 1200 x 1200 against 256 stencil steps.
+    assert ours['s_per_image'] < dense['s_per_image']
+    assert ours['peak_mib'] < dense['peak_mib']
+    extrapolated = rows[(200, 240), 'dense (official)']
+    assert extrapolated['timing'].startswith('extrapolated: 1 of 8')
+    assert 'labels_identical' not in extrapolated
+    table = format_random_walk_benchmark(result)
+    assert 'stencil (ours)' in table and 'extrapolated' in table

@@ -146,3 +146,29 @@ def test_make_cams_on_two_gloo_ranks_equals_one_process(
         os.remove(cam_dir / name)
     assert '3 CAM files written' in run()
     assert_complete(cam_dir, reference[0], load_cam_file, same_cam)
+
+
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGKILL])
+def test_make_sem_seg_labels_killed_and_rerun(slow_data, reference, tiny_irn,
+                                              tmp_path, sig):
+    config, checkpoint, _ = tiny_irn
+    tool = osp.join(REPO_ROOT, 'tools', 'make_sem_seg_labels.py')
+    args = [config, checkpoint, '--cam-dir', reference[0], '--data-root',
+            slow_data, '--num-workers', 0]
+    full = tmp_path / 'uninterrupted'
+    run_tool('make_sem_seg_labels.py', *args, '--out-dir', full)
+
+    label_dir = tmp_path / 'labels'
+    left = interrupt([tool, *args, '--out-dir', label_dir], label_dir,
+                     '.png', NUM_IMAGES // 2, sig, tmp_path / 'log')
+    finished = [n for n in left if not n.startswith('.')]
+    assert NUM_IMAGES // 2 <= len(finished) < NUM_IMAGES
+    if sig == signal.SIGINT:
+        assert finished == left
+    for name in finished:
+        assert load_label_png(osp.join(label_dir, name)).shape == (256, 256)
+
+    out = run_tool('make_sem_seg_labels.py', *args, '--out-dir', label_dir)
+    assert f'{NUM_IMAGES - len(finished)} random-walk labels written' in out
+    assert_complete(label_dir, full, load_label_png,
+                    np.testing.assert_array_equal)

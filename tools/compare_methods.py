@@ -17,12 +17,18 @@ def parse_args():
         nargs='+',
         choices=list(METHODS),
         help='default: all')
+    parser.add_argument(
+        '--refine',
+        action='store_true',
+        help='also make and evaluate each method\'s pseudo labels: CRF '
+        'only, and its paper\'s random walk (IRN / AffinityNet)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    rows = compare_methods(args.data_root, args.work_dir, args.methods)
+    rows = compare_methods(
+        args.data_root, args.work_dir, args.methods, refine=args.refine)
     table = format_comparison(rows)
     out = osp.join(args.work_dir, 'comparison.json')
     save_json(rows, out)

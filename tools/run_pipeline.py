@@ -1,6 +1,7 @@
 """Run the whole WSSS pipeline on a dataset in VOC layout: stage-1 training,
-CAMs, seed evaluation, pseudo labels, their evaluation, segmentation on
-them and its evaluation on the val masks. Finished stages are skipped."""
+CAMs, seed evaluation, pseudo labels (dense CRF, or IRN / AffinityNet and
+their random walk), their evaluation, segmentation on them and its
+evaluation on the val masks. Finished stages are skipped."""
 import argparse
 
 from mmengine.config import DictAction
@@ -14,6 +15,12 @@ def parse_args():
     parser.add_argument('--work-dir', required=True)
     parser.add_argument('--method', choices=list(METHODS), default='recam')
     parser.add_argument('--preset', choices=sorted(PRESETS), default='demo')
+    parser.add_argument(
+        '--refine',
+        choices=['crf', 'irn', 'psa'],
+        help='how seeds become pseudo labels: dense CRF, IRN or AffinityNet '
+        '(PSA) random walk (default: as the method\'s paper; CAM and ReCAM '
+        'IRN, CSE PSA, the others CRF)')
     parser.add_argument(
         '--full-supervision',
         action='store_true',
@@ -37,6 +44,11 @@ def parse_args():
         action=DictAction,
         help='overrides for the stage-1 configs, key=value')
     parser.add_argument(
+        '--refine-cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides for the IRN / AffinityNet config, key=value')
+    parser.add_argument(
         '--seg-cfg-options',
         nargs='+',
         action=DictAction,
@@ -58,11 +70,13 @@ def main():
         args.work_dir,
         method=args.method,
         preset=args.preset,
+        refine=args.refine,
         full_supervision=args.full_supervision,
         pseudo_label_cfg=pseudo_label_cfg,
         seg_config=args.seg_config,
         cfg_options=args.cfg_options,
         seg_cfg_options=args.seg_cfg_options,
+        refine_cfg_options=args.refine_cfg_options,
         num_workers=args.num_workers,
         device=args.device)
     print(format_summary(summary))

@@ -26,3 +26,6 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
+# ReCAM's refinement settings (its run_sample.py), as recam_r50_voc.py.
+ir_label_cfg = dict(fg_threshold=0.35, bg_threshold=0.10)
+random_walk_cfg = dict(bg_threshold=0.28)

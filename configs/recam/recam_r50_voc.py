@@ -31,3 +31,8 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+# ReCAM's refinement settings (run_sample.py): IR labels from the ReCAM maps
+# with conf_fg_thres 0.35 / conf_bg_thres 0.10 and the random walk's
+# background at 0.28; run_pipeline and the tools read them from here.
+ir_label_cfg = dict(fg_threshold=0.35, bg_threshold=0.10)
+random_walk_cfg = dict(bg_threshold=0.28)

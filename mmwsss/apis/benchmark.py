@@ -1,5 +1,8 @@
-"""Speed and memory figures of CAM generation and of each seed method's
-training step, measured in one process on the same weights and images."""
+"""Speed and memory figures of CAM generation, of each seed method's
+training step and of IRN's random walk (dense against the stencil),
+measured in one process on the same weights and inputs."""
+import ctypes
+import gc
 import os
 import os.path as osp
 import tempfile
@@ -8,6 +11,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -21,6 +25,9 @@ from mmwsss.cams.generate import (DEFAULT_SCALES, apply_split,
                                   preprocess_groups)
 from mmwsss.cams.inference import (multi_scale_cams, normalize_cams,
                                    rescale_images)
+from mmwsss.models.utils.pair_geometry import search_directions
+from mmwsss.pseudo_labels.random_walk import (boundary_affinities,
+                                              irn_label_scores)
 from .config import load_config
 from .model import default_device, init_model
 from .pipeline import METHODS
@@ -326,3 +333,309 @@ def format_benchmark(result):
         lines += ['Training step (forward, backward, update)',
                   table.get_string()]
     return '\n'.join(lines)
+
+
+class PeakMemoryIncrease:
+    """Peak memory of a block above its start (in MiB).
+
+    On a GPU: ``torch.cuda.max_memory_allocated`` minus the allocated
+    memory at the start. On the CPU: the kernel's high-water mark of the
+    process's resident set (``VmHWM``), reset at the start through
+    ``/proc/self/clear_refs``, minus the resident set at the start, after
+    ``malloc_trim`` has returned freed heap memory so that reused pages do
+    not hide an allocation. Unlike sampling, this sees short peaks. If
+    ``clear_refs`` cannot be written, the resident set is sampled every
+    5 ms instead (``method`` says which).
+    """
+
+    def __init__(self, device):
+        self.cuda = str(device).startswith('cuda')
+        self.increase_mib = 0.0
+        self.method = ('cuda max_memory_allocated'
+                       if self.cuda else 'VmHWM - VmRSS')
+
+    @staticmethod
+    def _status_mib(field):
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) / 1024
+        raise OSError(f'{field} not in /proc/self/status')
+
+    def __enter__(self):
+        gc.collect()
+        if self.cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            self._start = torch.cuda.memory_allocated() / 2**20
+            return self
+        try:
+            ctypes.CDLL('libc.so.6').malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        self._sampler = None
+        try:
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')  # resets VmHWM to the current VmRSS
+        except OSError:
+            self.method = 'sampled RSS every 5 ms'
+            self._sampler = PeakMemory('cpu')
+        self._start = self._status_mib('VmRSS')
+        if self._sampler is not None:
+            self._sampler.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.cuda:
+            torch.cuda.synchronize()
+            peak = torch.cuda.max_memory_allocated() / 2**20
+        elif self._sampler is not None:
+            self._sampler.__exit__(*exc)
+            peak = self._sampler.peak_mib
+        else:
+            peak = self._status_mib('VmHWM')
+        self.increase_mib = max(peak - self._start, 0.0)
+
+
+def random_walk_inputs(grid, num_classes, seed=0):
+    """Deterministic smooth inputs of the walk on a stride-4 ``grid``:
+    a boundary map in (0, 1) and CAMs in [0, 1], both bilinear upsampled
+    from noise at 1/8 of the grid (so they have regions and edges)."""
+    generator = torch.Generator().manual_seed(seed)
+    coarse = (max(grid[0] // 8, 2), max(grid[1] // 8, 2))
+
+    def smooth(channels):
+        noise = torch.randn(1, channels, *coarse, generator=generator)
+        return F.interpolate(noise, grid, mode='bilinear',
+                             align_corners=False)[0]
+
+    boundary = torch.sigmoid(3 * smooth(1)[0] - 1)
+    cams = torch.sigmoid(2 * smooth(num_classes))
+    return cams, boundary
+
+
+def dense_affinity(affinities, radius):
+    """The ``N x N`` affinity matrix as IRN builds it
+    (``affinity_sparse2dense``): the forward pairs, ones on the diagonal and
+    the transposed pairs, from a sparse tensor."""
+    device = affinities.device
+    affinities = affinities.cpu()
+    _, height, width = affinities.shape
+    index = torch.arange(height * width).view(height, width)
+    rows, cols, values = [], [], []
+    for k, (dy, dx) in enumerate(search_directions(radius)):
+        src = index[:height - dy, max(-dx, 0):width - max(dx, 0)]
+        dst = index[dy:, max(dx, 0):width - max(-dx, 0)]
+        rows.append(src.reshape(-1))
+        cols.append(dst.reshape(-1))
+        values.append(affinities[k, :height - dy,
+                                 max(-dx, 0):width - max(dx, 0)].reshape(-1))
+    src, dst, values = torch.cat(rows), torch.cat(cols), torch.cat(values)
+    diagonal = torch.arange(height * width)
+    indices = torch.cat([
+        torch.stack([src, dst]),
+        torch.stack([diagonal, diagonal]),
+        torch.stack([dst, src])
+    ], dim=1)
+    values = torch.cat([values, torch.ones(height * width), values])
+    # Densified on the CPU and moved, as IRN does.
+    return torch.sparse_coo_tensor(
+        indices, values, (height * width, ) * 2,
+        check_invariants=True).to_dense().to(device)
+
+
+def dense_irn_label_scores(cams, boundary, image_size, beta=10.,
+                           exp_times=8, radius=5, squarings=None,
+                           device='cpu'):
+    """IRN's official dense walk (``propagate_to_edge`` and
+    ``make_sem_seg_labels``): dense affinity, power, column normalisation,
+    ``exp_times`` squarings of the ``N x N`` matrix, product, upsampling.
+
+    With ``squarings < exp_times`` only that many squarings run: the
+    result is then not the walk's (``scores`` is None) but every other
+    part runs at full size, so that the total time extrapolates as
+    ``setup + exp_times * per_squaring + final``.
+
+    Returns:
+        dict: ``scores`` (or None), seconds of ``setup``, ``per_squaring``,
+        ``final``, the squarings run and the extrapolated ``total``.
+    """
+    squarings = exp_times if squarings is None else min(squarings,
+                                                        exp_times)
+    height, width = boundary.shape
+    setup, (dense, scaled, trans_mat) = _timed(
+        device, lambda: _dense_transition(boundary, beta, radius))
+    per_squaring = []
+    for _ in range(squarings):
+        seconds, trans_mat = _timed(
+            device, lambda t=trans_mat: torch.matmul(t, t))
+        per_squaring.append(seconds)
+
+    def final():
+        x = cams.view(-1, height, width) * (1 - boundary)
+        rw = torch.matmul(x.view(-1, height * width), trans_mat)
+        rw_up = F.interpolate(
+            rw.view(-1, 1, height, width), scale_factor=4, mode='bilinear',
+            align_corners=False)[..., 0, :image_size[0], :image_size[1]]
+        return rw_up / torch.max(rw_up)
+
+    final_s, scores = _timed(device, final)
+    del dense, scaled, trans_mat
+    per_squaring_s = float(np.mean(per_squaring)) if per_squaring else 0.0
+    return dict(
+        scores=scores if squarings == exp_times else None,
+        setup=setup,
+        per_squaring=per_squaring_s,
+        final=final_s,
+        squarings=squarings,
+        total=setup + exp_times * per_squaring_s + final_s)
+
+
+def _dense_transition(boundary, beta, radius):
+    # The three N x N matrices IRN holds during the squarings: the
+    # affinity (caller's reference), its power and the transition matrix.
+    dense = dense_affinity(boundary_affinities(boundary, radius), radius)
+    scaled = torch.pow(dense, beta)
+    trans_mat = scaled / torch.sum(scaled, dim=0, keepdim=True)
+    return dense, scaled, trans_mat
+
+
+def _irn_label(scores, bg_threshold=0.25):
+    return torch.argmax(
+        F.pad(scores, (0, 0, 0, 0, 1, 0), value=bg_threshold), dim=0)
+
+
+def _with_threads(threads, fn):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(previous)
+
+
+def benchmark_random_walk(image_sizes=((375, 500), (640, 640)),
+                          check_size=(120, 160),
+                          num_classes=3,
+                          dense_squarings=None,
+                          repeats=3,
+                          beta=10.,
+                          exp_times=8,
+                          radius=5,
+                          dense_threads=None,
+                          walk_threads=None,
+                          device=None,
+                          seed=0):
+    """IRN's random walk per image, the official dense computation against
+    the stencil of :func:`mmwsss.pseudo_labels.random_walk.
+    irn_label_scores`, on the same deterministic boundary map and CAMs at
+    the stride-4 grid of each image size.
+
+    The dense walk runs ``dense_squarings`` of its ``exp_times`` squarings
+    (all by default); with fewer, its time is extrapolated (see
+    :func:`dense_irn_label_scores`) and its labels are not compared.
+    ``check_size`` is always run in full, to compare the labels.
+
+    Args:
+        image_sizes (Sequence[tuple[int, int]]): ``(H, W)`` of the images.
+        check_size (tuple[int, int] | None): ``(H, W)`` of a small image
+            whose dense walk runs in full.
+        dense_threads (int | None): CPU threads of the dense walk (matrix
+            products); default: torch's.
+        walk_threads (int | None): CPU threads of the stencil walk
+            (small element-wise ops, which run best on one thread on a
+            busy host); default: torch's.
+
+    Returns:
+        dict: ``rows`` (one per size and method: seconds per image, whether
+        measured or extrapolated, peak memory increase in MiB, labels
+        identical, largest score difference) and the settings.
+    """
+    device = default_device(device)
+    dense_threads = dense_threads or torch.get_num_threads()
+    walk_threads = walk_threads or torch.get_num_threads()
+    sizes = [tuple(s) for s in image_sizes]
+    if check_size is not None and tuple(check_size) not in sizes:
+        sizes = [tuple(check_size)] + sizes
+    rows = []
+    memory_method = None
+    with torch.no_grad():
+        for size in sizes:
+            full = tuple(size) == tuple(check_size or ())
+            grid = (-(-size[0] // 4), -(-size[1] // 4))
+            cams, boundary = random_walk_inputs(grid, num_classes, seed)
+            cams, boundary = cams.to(device), boundary.to(device)
+
+            def ours():
+                return irn_label_scores(cams, boundary, size, beta,
+                                        exp_times, radius)
+
+            _with_threads(walk_threads, ours)  # warm-up
+            times = []
+            with PeakMemoryIncrease(device) as memory:
+                for _ in range(repeats):
+                    seconds, scores = _with_threads(
+                        walk_threads, lambda: _timed(device, ours))
+                    times.append(seconds)
+            memory_method = memory.method
+            ours_row = dict(
+                size=size, grid=grid, method='stencil (ours)',
+                threads=walk_threads, s_per_image=float(np.median(times)),
+                timing=f'measured, median of {repeats}',
+                peak_mib=memory.increase_mib)
+            with PeakMemoryIncrease(device) as memory:
+                dense = _with_threads(
+                    dense_threads, lambda: dense_irn_label_scores(
+                        cams, boundary, size, beta, exp_times, radius,
+                        None if full else dense_squarings, device))
+            if dense['squarings'] == exp_times:
+                timing = 'measured'
+            else:
+                timing = (f"extrapolated: {dense['squarings']} of "
+                          f'{exp_times} squarings measured '
+                          f"({dense['per_squaring']:.1f} s each)")
+            dense_row = dict(
+                size=size, grid=grid, method='dense (official)',
+                threads=dense_threads, s_per_image=dense['total'],
+                timing=timing, peak_mib=memory.increase_mib)
+            if dense['scores'] is not None:
+                identical = bool(
+                    torch.equal(_irn_label(scores),
+                                _irn_label(dense['scores'])))
+                difference = float(
+                    (scores - dense['scores']).abs().max())
+                for row in (ours_row, dense_row):
+                    row.update(labels_identical=identical,
+                               max_abs_difference=difference)
+            ours_row['speedup'] = dense['total'] / ours_row['s_per_image']
+            rows += [dense_row, ours_row]
+    return dict(
+        rows=rows, device=str(device), num_classes=num_classes, beta=beta,
+        exp_times=exp_times, radius=radius, memory_method=memory_method)
+
+
+def format_random_walk_benchmark(result):
+    """Table of :func:`benchmark_random_walk`."""
+    table = PrettyTable([
+        'image HxW', 'grid', 'method', 'threads', 's/image', 'timing',
+        'peak MiB', 'vs dense', 'labels identical', 'max |diff|'
+    ])
+    for row in result['rows']:
+        identical = row.get('labels_identical')
+        table.add_row([
+            '{}x{}'.format(*row['size']), '{}x{}'.format(*row['grid']),
+            row['method'], row['threads'], f"{row['s_per_image']:.3f}",
+            row['timing'], f"{row['peak_mib']:.1f}",
+            f"{row['speedup']:.0f}x faster" if 'speedup' in row else '-',
+            '-' if identical is None else ('yes' if identical else 'NO'),
+            f"{row['max_abs_difference']:.1e}"
+            if 'max_abs_difference' in row else '-'
+        ])
+    return '\n'.join([
+        f"IRN random walk per image, {result['num_classes']} classes, "
+        f"beta {result['beta']}, 2**{result['exp_times']} steps, radius "
+        f"{result['radius']}, {result['device']}; peak memory = increase "
+        f"over the start ({result['memory_method']}); labels = argmax with "
+        'background 0.25 compared where the dense walk ran in full',
+        table.get_string()
+    ])

@@ -1,7 +1,9 @@
 """Side-by-side comparison of the seed methods on one dataset."""
 from prettytable import PrettyTable
 
-from .pipeline import METHODS, run_method_seeds
+import os.path as osp
+
+from .pipeline import METHODS, run_method_seeds, run_pseudo_labels
 
 STARTS_FROM = {
     None: 'scratch',
@@ -12,14 +14,21 @@ STARTS_FROM = {
 
 
 def compare_methods(data_root, work_dir, methods=None, preset='demo',
-                    cfg_options=None):
+                    cfg_options=None, refine=False, refine_cfg_options=None):
     """Seeds of every method from the same seed. CAM runs first: Grad-CAM
     reads its classifier, ReCAM fine-tunes it and CSE freezes it.
+
+    Args:
+        refine (bool): Also make each method's pseudo labels: CRF-only, and
+            its paper's random walk (IRN for CAM/ReCAM, AffinityNet for
+            CSE) where it has one.
 
     Returns:
         list[dict]: One row per method: seed mIoU at its best threshold,
         that threshold, classifier mAP, seconds per training iteration and
-        its ratio to CAM's.
+        its ratio to CAM's; with ``refine`` also ``crf_miou`` and
+        ``refined_miou`` (``None`` where the method has no random walk) and
+        ``refine``.
     """
     methods = list(methods or METHODS)
     unknown = set(methods) - set(METHODS)
@@ -45,22 +54,41 @@ def compare_methods(data_root, work_dir, methods=None, preset='demo',
                 seconds / cam['seconds_per_iter'],
                 starts_from=STARTS_FROM[METHODS[name].get('base')],
                 background_miou=summary['background_miou']))
+        if refine:
+            labels = run_pseudo_labels(
+                data_root, work_dir, name, preset,
+                cfg_options=cfg_options,
+                refine_cfg_options=refine_cfg_options,
+                label_work_dir=osp.join(work_dir, name, 'labels'))
+            has_walk = labels['refine'] != 'crf'
+            rows[-1].update(
+                refine=labels['refine'],
+                crf_miou=labels['crf']['miou'],
+                refined_miou=labels['pseudo']['miou'] if has_walk else None)
     return rows
 
 
 def format_comparison(rows):
     """The comparison as a table."""
+    refined = any('crf_miou' in row for row in rows)
     table = PrettyTable([
         'method', 'seed mIoU (%)', 'best threshold', 'classifier mAP (%)',
         's / iter', 'vs CAM', 'starts from'
-    ])
+    ] + (['CRF mask mIoU (%)', 'random-walk mask mIoU (%)'] if refined else
+         []))
     for row in rows:
         rel = row['relative_seconds_per_iter']
-        table.add_row([
+        cells = [
             row['method'], f"{row['seed_miou']:.2f}",
             f"{row['seed_threshold']:.2f}", f"{row['classifier_map']:.2f}",
             '-' if row['seconds_per_iter'] is None else
             f"{row['seconds_per_iter']:.3f}",
             '-' if rel is None else f'{rel:.2f}x', row['starts_from']
-        ])
+        ]
+        if refined:
+            cells += [
+                f"{row['crf_miou']:.2f}", '-' if row['refined_miou'] is None
+                else f"{row['refined_miou']:.2f} ({row['refine']})"
+            ]
+        table.add_row(cells)
     return table.get_string()

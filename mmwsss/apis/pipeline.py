@@ -25,12 +25,15 @@ from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
 from .cams import make_cams
 from .config import load_config
+from .random_walk import make_sem_seg_labels
 
 # Stage-1 configs of each seed method. ``base``: how the method uses a
 # trained CAM classifier ('reuse' its weights, 'load_from' to fine-tune,
-# 'ordinary' as CSE's frozen classifier).
+# 'ordinary' as CSE's frozen classifier). ``refine``: how its paper turns
+# seeds into masks (default: dense CRF).
 METHODS = {
-    'cam': dict(demo='demo/cam_r18_demo.py', voc='cam/cam_r50_voc.py'),
+    'cam':
+    dict(demo='demo/cam_r18_demo.py', voc='cam/cam_r50_voc.py', refine='irn'),
     'gradcam': dict(
         demo='demo/cam_r18_demo.py',
         voc='cam/cam_r50_voc.py',
@@ -44,15 +47,34 @@ METHODS = {
     'recam': dict(
         demo='demo/recam_r18_demo.py',
         voc='recam/recam_r50_voc.py',
-        base='load_from'),
+        base='load_from',
+        refine='irn'),
     'adl': dict(demo='demo/adl_r18_demo.py', voc='adl/adl_r50_voc.py'),
     'cse': dict(
-        demo='demo/cse_r18_demo.py', voc='cse/cse_r50_voc.py',
-        base='ordinary'),
+        demo='demo/cse_r18_demo.py',
+        voc='cse/cse_r50_voc.py',
+        base='ordinary',
+        refine='psa'),
     'hide_and_seek': dict(
         demo='demo/has_r18_demo.py', voc='has/has_r50_voc.py'),
     'adl+recam': dict(
         demo='demo/adl_recam_r18_demo.py', voc=None, base='load_from'),
+}
+
+# Affinity networks that refine seeds by a random walk: IRN's boundary
+# network and PSA's AffinityNet. ``labels``: the config key of their
+# training-label settings.
+REFINEMENTS = {
+    'irn':
+    dict(
+        demo='demo/irn_r18_demo.py',
+        voc='irn/irn_r50_voc.py',
+        labels='ir_label_cfg'),
+    'psa':
+    dict(
+        demo='demo/affinitynet_r18_demo.py',
+        voc='affinitynet/affinitynet_r50_voc.py',
+        labels='affinity_label_cfg'),
 }
 
 PRESETS = {
@@ -106,9 +128,10 @@ def _last_checkpoint(work_dir):
     return checkpoint if osp.isfile(checkpoint) else None
 
 
-def train_and_test(cfg, work_dir):
+def train_and_test(cfg, work_dir, test=True):
     """Train with mmengine's Runner (resuming an interrupted run from its
-    last checkpoint), then test on the config's test split.
+    last checkpoint), then test on the config's test split unless ``test``
+    is false.
 
     Returns:
         tuple: ``(checkpoint, test metrics, mean seconds per iteration)``.
@@ -121,7 +144,7 @@ def train_and_test(cfg, work_dir):
     runner.train()
     seconds_per_iter = float(
         runner.message_hub.get_scalar('train/time').mean())
-    metrics = runner.test()
+    metrics = runner.test() if test else {}
     checkpoint = _last_checkpoint(work_dir)
     if checkpoint is None:
         raise RuntimeError(f'{work_dir}: training wrote no checkpoint')
@@ -338,29 +361,165 @@ def segmentation_config(config, data_root, num_classes, train_split,
     return cfg
 
 
-def run_pipeline(data_root,
-                 work_dir,
-                 method='recam',
-                 preset='demo',
-                 full_supervision=False,
-                 pseudo_label_cfg=None,
-                 seg_config=None,
-                 cfg_options=None,
-                 seg_cfg_options=None,
-                 num_workers=2,
-                 device=None):
-    """The whole pipeline: seeds of ``method`` → pseudo labels (background
-    at the best seed threshold unless set, dense CRF) → their evaluation →
-    segmentation on them → mIoU on the val masks; with
-    ``full_supervision`` the same segmentor on the true masks too.
+def run_stage(record, name, work):
+    """Run ``work()`` (returning a dict of outputs) unless stage ``name`` is
+    recorded as finished; record its outputs and seconds.
 
     Returns:
-        dict: The summary, also written to ``<work_dir>/summary.json``.
+        dict: The stage's recorded outputs.
+    """
+    if not record.done(name):
+        start = time.time()
+        outputs = work()
+        record.finish(name, time.time() - start, **outputs)
+    return record.get(name)
+
+
+def evaluate_label_stage(record, name, label_dir, data_root, split, out):
+    """Evaluate pseudo labels against the masks of ``split`` once; the
+    result is kept in ``out``."""
+
+    def work():
+        result = evaluate_pseudo_labels(label_dir, data_root, split)
+        save_json(result, out)
+        print_log(format_pseudo_label_table(result), logger='current')
+        return dict(result_json=out)
+
+    run_stage(record, name, work)
+    with open(out) as f:
+        return json.load(f)
+
+
+def refinement_settings(refine, seed_config, preset, data_root,
+                        cfg_options=None):
+    """The affinity-network config of ``refine`` under ``preset`` and its
+    training-label and random-walk settings: the refinement config's, then
+    the seed method config's (ReCAM's paper uses its own thresholds)."""
+    spec = REFINEMENTS[refine]
+    config = spec[preset]
+    cfg = load_config(config, cfg_options, data_root=data_root)
+    seed_cfg = load_config(seed_config)
+    label_cfg = dict(cfg.get(spec['labels'], None) or {})
+    label_cfg.update(seed_cfg.get(spec['labels'], None) or {})
+    walk_cfg = dict(cfg.get('random_walk_cfg', None) or {})
+    walk_cfg.update(seed_cfg.get('random_walk_cfg', None) or {})
+    return cfg, label_cfg, walk_cfg
+
+
+def affinity_label_settings(refine, label_cfg):
+    """:func:`generate_pseudo_labels` settings of an affinity network's
+    training labels: IRN's confident regions (CRF-refined foreground above
+    ``fg_threshold``, background below ``bg_threshold``, 255 between) or
+    PSA's two power-background CRF maps."""
+    if refine == 'irn':
+        return dict(
+            mode='confident',
+            fg_threshold=label_cfg.get('fg_threshold', 0.30),
+            low_threshold=label_cfg.get('bg_threshold', 0.05),
+            crf=CRF_DEFAULTS)
+    return dict(
+        mode='psa_affinity',
+        low_alpha=label_cfg.get('low_alpha', 4.0),
+        high_alpha=label_cfg.get('high_alpha', 32.0))
+
+
+def run_refinement(record, refine, seeds, data_root, work_dir, preset,
+                   split, seed_config, num_classes, cfg_options=None,
+                   num_workers=2, device=None):
+    """Seeds refined by an affinity network: its training labels from the
+    CAMs of ``split``, its training, then the random walk, written to
+    ``<work_dir>/pseudo_labels``.
+
+    On the demo preset the network starts from the seed classifier's
+    backbone (no ImageNet weights offline); on VOC from ImageNet.
+
+    Returns:
+        str: The label directory.
+    """
+    cfg, label_cfg, walk_cfg = refinement_settings(refine, seed_config,
+                                                   preset, data_root,
+                                                   cfg_options)
+    affinity_dir = osp.join(work_dir, f'{refine}_labels')
+    run_stage(
+        record, 'affinity_labels', lambda: dict(
+            label_dir=affinity_dir,
+            written=generate_pseudo_labels(
+                seeds['cam_dir'],
+                data_root,
+                split,
+                affinity_dir,
+                num_classes=num_classes,
+                num_workers=num_workers,
+                **affinity_label_settings(refine, label_cfg))))
+
+    def train():
+        # Training labels hold class indices: the loss checks them.
+        for head in cfg.model.values():
+            if isinstance(head, dict) and 'num_classes' in head:
+                head['num_classes'] = num_classes + 1
+        train_set = cfg.train_dataloader.dataset
+        train_set.ann_file = split_file(split)
+        train_set.pseudo_label_dir = osp.abspath(affinity_dir)
+        if preset == 'demo':
+            cfg.load_from = seeds['checkpoint']
+        checkpoint, _, seconds_per_iter = train_and_test(
+            cfg, osp.join(work_dir, refine), test=False)
+        return dict(checkpoint=checkpoint, seconds_per_iter=seconds_per_iter)
+
+    trained = run_stage(record, 'affinity_train', train)
+    label_dir = osp.join(work_dir, 'pseudo_labels')
+    run_stage(
+        record, 'pseudo_labels', lambda: dict(
+            label_dir=label_dir,
+            settings=walk_cfg,
+            written=make_sem_seg_labels(
+                cfg,
+                trained['checkpoint'],
+                seeds['cam_dir'],
+                label_dir,
+                split=split,
+                data_root=data_root,
+                settings=walk_cfg,
+                num_workers=num_workers,
+                device=device)))
+    return label_dir
+
+
+def run_pseudo_labels(data_root,
+                      work_dir,
+                      method='recam',
+                      preset='demo',
+                      refine=None,
+                      pseudo_label_cfg=None,
+                      cfg_options=None,
+                      refine_cfg_options=None,
+                      num_workers=2,
+                      device=None,
+                      label_work_dir=None):
+    """Seeds of ``method`` and their pseudo labels, evaluated: the first
+    half of :func:`run_pipeline`. Seed stages write under ``work_dir``,
+    label stages under ``label_work_dir`` (default ``work_dir``), so that
+    methods compared side by side share one CAM classifier.
+
+    Pseudo labels come from ``refine``: ``'crf'`` (background at the best
+    seed threshold unless set, dense CRF), ``'irn'`` (IRN's boundary
+    network and random walk) or ``'psa'`` (AffinityNet's random walk);
+    default: what the method's paper uses. With a random walk, the CRF-only
+    labels of the seed split are still made and evaluated, to compare.
+
+    Returns:
+        dict: ``seeds`` (the seed summary), ``refine``, ``crf`` and
+        ``pseudo`` (evaluations of the CRF-only labels and of the labels
+        used), ``label_dir`` and ``record`` (the :class:`StageRecord`).
     """
     preset_cfg = PRESETS[preset] if preset in PRESETS else None
     if preset_cfg is None:
         raise ValueError(f'unknown preset {preset!r}; choose from '
                          f'{sorted(PRESETS)}')
+    refine = refine or METHODS.get(method, {}).get('refine', 'crf')
+    if refine != 'crf' and refine not in REFINEMENTS:
+        raise ValueError(f"refine must be 'crf', 'irn' or 'psa', got "
+                         f'{refine!r}')
     check_voc_layout(data_root, [
         preset_cfg['cam_split'], preset_cfg['seed_split'],
         preset_cfg['val_split']
@@ -369,38 +528,81 @@ def run_pipeline(data_root,
     os.makedirs(work_dir, exist_ok=True)
     seeds = run_method_seeds(data_root, work_dir, method, preset,
                              cfg_options, device)
+    work_dir = label_work_dir or work_dir
+    os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
+    seed_split = preset_cfg['seed_split']
 
-    label_dir = osp.join(work_dir, 'pseudo_labels')
     settings = dict(bg_threshold=seeds['seed_threshold'], crf=CRF_DEFAULTS)
     settings.update(pseudo_label_cfg or {})
-    if not record.done('pseudo_labels'):
-        start = time.time()
-        generate_pseudo_labels(
-            seeds['cam_dir'],
-            data_root,
-            preset_cfg['cam_split'],
-            label_dir,
-            num_classes=num_classes,
-            num_workers=num_workers,
-            **settings)
-        record.finish(
-            'pseudo_labels',
-            time.time() - start,
-            label_dir=label_dir,
-            settings={k: v
-                      for k, v in settings.items()})
-    pseudo_json = osp.join(work_dir,
-                           f"pseudo_eval_{preset_cfg['seed_split']}.json")
-    if not record.done('pseudo_eval'):
-        start = time.time()
-        result = evaluate_pseudo_labels(label_dir, data_root,
-                                        preset_cfg['seed_split'])
-        save_json(result, pseudo_json)
-        print_log(format_pseudo_label_table(result), logger='current')
-        record.finish('pseudo_eval', time.time() - start)
-    with open(pseudo_json) as f:
-        pseudo = json.load(f)
+    # The CRF labels: used for training, or made on the seed split only to
+    # compare with the random walk.
+    crf_split = preset_cfg['cam_split'] if refine == 'crf' else seed_split
+    crf_name = 'pseudo' if refine == 'crf' else 'crf'
+    crf_dir = osp.join(work_dir, f'{crf_name}_labels')
+    run_stage(
+        record, f'{crf_name}_labels', lambda: dict(
+            label_dir=crf_dir,
+            settings=dict(settings),
+            written=generate_pseudo_labels(
+                seeds['cam_dir'],
+                data_root,
+                crf_split,
+                crf_dir,
+                num_classes=num_classes,
+                num_workers=num_workers,
+                **settings)))
+    crf = evaluate_label_stage(
+        record, f'{crf_name}_eval', crf_dir, data_root, seed_split,
+        osp.join(work_dir, f'{crf_name}_eval_{seed_split}.json'))
+    if refine == 'crf':
+        label_dir, pseudo = crf_dir, crf
+    else:
+        label_dir = run_refinement(
+            record, refine, seeds, data_root, work_dir, preset,
+            preset_cfg['cam_split'], method_config(method, preset),
+            num_classes, refine_cfg_options, num_workers, device)
+        pseudo = evaluate_label_stage(
+            record, 'pseudo_eval', label_dir, data_root, seed_split,
+            osp.join(work_dir, f'pseudo_eval_{seed_split}.json'))
+    return dict(
+        seeds=seeds,
+        refine=refine,
+        crf=crf,
+        pseudo=pseudo,
+        label_dir=label_dir,
+        record=record)
+
+
+def run_pipeline(data_root,
+                 work_dir,
+                 method='recam',
+                 preset='demo',
+                 refine=None,
+                 full_supervision=False,
+                 pseudo_label_cfg=None,
+                 seg_config=None,
+                 cfg_options=None,
+                 seg_cfg_options=None,
+                 refine_cfg_options=None,
+                 num_workers=2,
+                 device=None):
+    """The whole pipeline: seeds of ``method`` → pseudo labels (see
+    :func:`run_pseudo_labels`) → their evaluation → segmentation on them →
+    mIoU on the val masks; with ``full_supervision`` the same segmentor on
+    the true masks too.
+
+    Returns:
+        dict: The summary, also written to ``<work_dir>/summary.json``.
+    """
+    labels = run_pseudo_labels(data_root, work_dir, method, preset, refine,
+                               pseudo_label_cfg, cfg_options,
+                               refine_cfg_options, num_workers, device)
+    seeds, refine, crf, pseudo, label_dir, record = (
+        labels[k]
+        for k in ('seeds', 'refine', 'crf', 'pseudo', 'label_dir', 'record'))
+    preset_cfg = PRESETS[preset]
+    num_classes = len(foreground_class_names(data_root))
 
     seg_config = seg_config or preset_cfg['seg_config']
     runs = [('segmentation', dict(pseudo_label_dir=label_dir))]
@@ -423,11 +625,13 @@ def run_pipeline(data_root,
     summary = dict(
         method=method,
         preset=preset,
+        refine=refine,
         data_root=osp.abspath(data_root),
         seed_miou=seeds['seed_miou'],
         seed_threshold=seeds['seed_threshold'],
         background_miou=seeds['background_miou'],
         classifier_map=seeds['classifier_map'],
+        crf_pseudo_miou=crf['miou'],
         pseudo_miou=pseudo['miou'],
         pseudo_precision=pseudo['mean_precision'],
         pseudo_recall=pseudo['mean_recall'],
@@ -436,6 +640,13 @@ def run_pipeline(data_root,
         cam_dir=seeds['cam_dir'],
         pseudo_label_dir=osp.abspath(label_dir),
         segmentation_checkpoint=record.get('segmentation')['checkpoint'])
+    if refine != 'crf':
+        summary.update(
+            refine_pseudo_miou=pseudo['miou'],
+            refine_settings=record.get('pseudo_labels')['settings'],
+            affinity_checkpoint=record.get('affinity_train')['checkpoint'],
+            affinity_seconds_per_iter=record.get('affinity_train')
+            ['seconds_per_iter'])
     if full_supervision:
         full = record.get('full_supervision')['metrics']['mIoU']
         summary.update(
@@ -495,7 +706,10 @@ def format_summary(summary):
         (f"seed mIoU (%), {summary['method']}", summary['seed_miou']),
         ('best background threshold', summary['seed_threshold']),
         ('classifier mAP (%), val', summary.get('classifier_map')),
-        ('pseudo-label mIoU (%)', summary.get('pseudo_miou')),
+        ('pseudo-label mIoU (%), CRF only', summary.get('crf_pseudo_miou')
+         if summary.get('refine', 'crf') != 'crf' else None),
+        (f"pseudo-label mIoU (%), {summary.get('refine', 'crf')}",
+         summary.get('pseudo_miou')),
         ('pseudo-label precision / recall (%)',
          None if summary.get('pseudo_precision') is None else
          f"{summary['pseudo_precision']:.2f} / "

@@ -1,0 +1,192 @@
+"""Pseudo labels by random walk over learned affinities: IRN's boundary
+affinities (Ahn et al., CVPR 2019, ``step/make_sem_seg_labels.py``) or
+AffinityNet's feature affinities (Ahn & Kwak, CVPR 2018, ``infer_aff.py``),
+propagated from the CAM files; resumable, sharded and atomic like the other
+generators."""
+import os
+import os.path as osp
+from typing import Dict, Optional
+
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
+from torch.utils.data import DataLoader, Subset
+
+from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
+from mmwsss.utils import (remove_stale_tmp_files, require_files,
+                          save_palette_png)
+from .random_walk import irn_label_scores, psa_label_scores
+
+#: Settings of each refinement, IRN's and PSA's official defaults.
+RANDOM_WALK_DEFAULTS = dict(
+    irn=dict(beta=10.0, exp_times=8, radius=5, bg_threshold=0.25),
+    psa=dict(alpha=16.0, beta=8.0, logt=8, radius=5))
+
+
+def refinement_of(model: torch.nn.Module) -> str:
+    """``'irn'`` for a boundary network, ``'psa'`` for an AffinityNet."""
+    if hasattr(model, 'predict_boundary'):
+        return 'irn'
+    if hasattr(model, 'predict_features'):
+        return 'psa'
+    raise TypeError(f'{type(model).__name__} is neither a boundary network '
+                    '(IRN) nor an AffinityNet: the random walk needs one')
+
+
+def check_random_walk_settings(refine: str, settings: dict) -> dict:
+    """Complete ``settings`` with the defaults of ``refine`` and check their
+    ranges before any work starts.
+
+    Raises:
+        ValueError: naming the setting that is out of range or unknown.
+    """
+    if refine not in RANDOM_WALK_DEFAULTS:
+        raise ValueError(f"refinement must be 'irn' or 'psa', got {refine!r}")
+    unknown = set(settings) - set(RANDOM_WALK_DEFAULTS[refine])
+    if unknown:
+        raise ValueError(f'unknown random-walk settings {sorted(unknown)} '
+                         f'for {refine}; expected '
+                         f'{sorted(RANDOM_WALK_DEFAULTS[refine])}')
+    cfg = dict(RANDOM_WALK_DEFAULTS[refine], **settings)
+    radius, steps = cfg['radius'], cfg.get('exp_times', cfg.get('logt'))
+    if int(radius) != radius or not 2 <= radius <= 16:
+        raise ValueError(f'radius must be an integer in [2, 16], got {radius}')
+    if int(steps) != steps or not 0 <= steps <= 16:
+        name = 'exp_times' if refine == 'irn' else 'logt'
+        raise ValueError(f'{name} must be an integer in [0, 16] (the walk '
+                         f'takes 2**{name} steps), got {steps}')
+    if not 0 < cfg['beta'] <= 100:
+        raise ValueError(f"beta must be in (0, 100], got {cfg['beta']}")
+    if refine == 'irn' and not 0 <= cfg['bg_threshold'] <= 1:
+        raise ValueError('bg_threshold must be in [0, 1], got '
+                         f"{cfg['bg_threshold']}")
+    if refine == 'psa' and not 0 < cfg['alpha'] <= 256:
+        raise ValueError(f"alpha must be in (0, 256], got {cfg['alpha']}")
+    return cfg
+
+
+def _label(scores: torch.Tensor, keys: np.ndarray,
+           bg_threshold: Optional[float]) -> np.ndarray:
+    """Argmax over background and class scores, mapped to class labels:
+    0 = background, ``k + 1`` = class k. A constant ``bg_threshold`` is
+    prepended (IRN); ``None`` means the first channel is the background
+    (PSA)."""
+    if bg_threshold is not None:
+        scores = torch.cat(
+            [scores.new_full((1, ) + scores.shape[1:], bg_threshold), scores])
+    lookup = np.concatenate([[0], keys + 1])
+    return lookup[scores.argmax(dim=0).cpu().numpy()].astype(np.uint8)
+
+
+def generate_random_walk_labels(model: torch.nn.Module,
+                                dataset,
+                                cam_dir: str,
+                                out_dir: str,
+                                settings: Optional[Dict] = None,
+                                score_dir: Optional[str] = None,
+                                num_workers: int = 2,
+                                rank: int = 0,
+                                world_size: int = 1,
+                                progress: bool = True) -> int:
+    """Write ``<id>.png`` pseudo labels of ``dataset`` refined by the random
+    walk of ``model`` (an IRN boundary network or an AffinityNet).
+
+    IRN: the boundary map of the image and its flip, the stride-4 CAMs
+    times (1 - boundary) propagated ``2**exp_times`` steps, upsampled,
+    divided by their maximum, against a constant ``bg_threshold``. PSA: the
+    full-size CAMs with the power background ``(1 - max) ** alpha``,
+    average-pooled to stride 8 and propagated ``2**logt`` steps over the
+    feature affinities, upsampled, argmax. The walk never builds the dense
+    transition matrix (see :mod:`mmwsss.pseudo_labels.random_walk`).
+
+    Args:
+        model (nn.Module): Trained boundary network or AffinityNet, in eval
+            mode on its device.
+        dataset (BaseDataset): Dataset packing original-size images (see
+            :func:`mmwsss.datasets.build_split_dataset`).
+        cam_dir (str): CAM files of the dataset's ids.
+        out_dir (str): Output directory of the palette PNGs.
+        settings (dict, optional): Overrides of
+            :data:`RANDOM_WALK_DEFAULTS` of the model's refinement.
+        score_dir (str, optional): IRN only: also write the propagated
+            scores as CAM files (``high_res``), so that the background
+            threshold can be swept afterwards (``tools/eval_cams.py``)
+            without rerunning the walk.
+        num_workers (int): Image loading workers.
+        rank (int): This process's shard of the ids.
+        world_size (int): Number of shards.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        int: Labels written by this call; existing ones are kept.
+    """
+    refine = refinement_of(model)
+    cfg = check_random_walk_settings(refine, settings or {})
+    if score_dir is not None and refine != 'irn':
+        raise ValueError('score_dir: only IRN has a constant background '
+                         'threshold to sweep; PSA propagates its background')
+    num_classes = len(dataset.metainfo['classes']) - 1
+    shard = {
+        index: dataset.get_data_info(index)['img_id']
+        for index in range(rank, len(dataset), world_size)
+    }
+    require_files(cam_dir, list(shard.values()), '.npy', 'CAM files',
+                  '; run make_cams on this split')
+    os.makedirs(out_dir, exist_ok=True)
+    # Only this shard's leftovers: other ranks may be writing right now.
+    remove_stale_tmp_files(out_dir, [i + '.png' for i in shard.values()])
+    targets = [(out_dir, '.png')]
+    if score_dir is not None:
+        os.makedirs(score_dir, exist_ok=True)
+        remove_stale_tmp_files(score_dir,
+                               [i + '.npy' for i in shard.values()])
+        targets.append((score_dir, '.npy'))
+    pending = [
+        index for index, img_id in shard.items() if not all(
+            osp.exists(osp.join(d, img_id + suffix))
+            for d, suffix in targets)
+    ]
+    if not pending:
+        return 0
+
+    model.eval()
+    device = next(model.parameters()).device
+    loader = DataLoader(
+        Subset(dataset, pending),
+        batch_size=1,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    bar = ProgressBar(len(pending)) if progress else None
+    with torch.no_grad():
+        for batch in loader:
+            data = model.data_preprocessor(batch, False)
+            image, sample = data['inputs'], data['data_samples'][0]
+            img_id = sample.metainfo['img_id']
+            size = tuple(image.shape[-2:])
+            cam = load_cam_file(
+                osp.join(cam_dir, img_id + '.npy'), num_classes, size)
+            keys = cam['keys']
+            if refine == 'irn':
+                boundary = model.predict_boundary(image)[0]
+                cams = torch.from_numpy(strided_cams(cam)).to(device)
+                scores = irn_label_scores(cams, boundary, size, cfg['beta'],
+                                          cfg['exp_times'], cfg['radius'])
+                label = _label(scores, keys, cfg['bg_threshold'])
+                if score_dir is not None:
+                    save_cam_file(
+                        osp.join(score_dir, img_id + '.npy'), keys,
+                        scores.cpu().numpy())
+            else:
+                features = model.predict_features(image)[0]
+                cams = torch.from_numpy(cam['high_res']).to(device)
+                scores = psa_label_scores(cams, features, cfg['alpha'],
+                                          cfg['beta'], cfg['logt'],
+                                          cfg['radius'])
+                label = _label(scores, keys, None)
+            save_palette_png(label, osp.join(out_dir, img_id + '.png'))
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        print()
+    return len(pending)
