@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 from mmengine.runner import Runner
 from PIL import Image
@@ -14,7 +15,7 @@ from PIL import Image
 from mmwsss.apis import load_config, run_seed_pipeline
 from mmwsss.cams import load_cam_file
 from conftest import (DEMO_CONFIG, dump_tiny_config, no_worker_options,
-                      run_tool, tiny_cfg_options)
+                      run_tool, tiny_cfg_options, tiny_irn_options)
 
 
 def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):
@@ -138,31 +139,53 @@ def tiny_seg_options():
     return options
 
 
-def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path):
+@pytest.mark.parametrize('refine', ['crf', 'irn'])
+def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
+                                                    refine):
     from mmwsss.apis import format_summary, run_pipeline
     work = str(tmp_path / 'whole')
+    refine_options = tiny_irn_options('unused', max_epochs=1)
+    refine_options.pop('train_dataloader.dataset.pseudo_label_dir')
     kwargs = dict(
         method='recam',
         preset='demo',
+        refine=refine,
         full_supervision=True,
         cfg_options=tiny_cfg_options(max_epochs=1),
         seg_cfg_options=tiny_seg_options(),
+        refine_cfg_options=refine_options,
         num_workers=2)
     summary = run_pipeline(tiny_data, work, **kwargs)
     for key in ('seed_miou', 'seed_threshold', 'pseudo_miou', 'final_miou',
                 'full_supervision_miou', 'full_supervision_ratio', 'cam_dir',
-                'pseudo_label_dir'):
+                'pseudo_label_dir', 'crf_pseudo_miou'):
         assert summary[key] is not None, key
+    assert summary['refine'] == refine
     assert len(os.listdir(summary['pseudo_label_dir'])) == 24
+    label_stages = {'pseudo_labels', 'pseudo_eval'}
+    if refine == 'irn':
+        label_stages |= {
+            'crf_labels', 'crf_eval', 'affinity_labels', 'affinity_train'
+        }
+        # The labels used are the random walk's, not the CRF's.
+        assert summary['pseudo_label_dir'].endswith('pseudo_labels')
+        assert summary['refine_settings'] == dict(
+            beta=10, exp_times=8, radius=5, bg_threshold=0.28)
+        assert osp.isfile(summary['figures']['refinement'])
+        assert len(os.listdir(osp.join(work, 'irn_labels'))) == 24
+    else:
+        assert summary['crf_pseudo_miou'] == summary['pseudo_miou']
     assert set(summary['stage_seconds']) == {
         'cam/train', 'recam/train', 'recam/cams', 'recam/seeds',
-        'pseudo_labels', 'pseudo_eval', 'segmentation', 'full_supervision'
-    }
+        'segmentation', 'full_supervision'
+    } | label_stages
     assert 'final mIoU' in format_summary(summary)
     with open(osp.join(work, 'summary.json')) as f:
         assert json.load(f)['final_miou'] == summary['final_miou']
     # Figures next to the summary: 4 rows of image + maps / labels.
     for name, path in summary['figures'].items():
+        if name == 'refinement':
+            continue
         grid = np.array(Image.open(path))
         assert grid.shape[0] == 4 * (192 + 20), name
         assert grid.shape[1] >= 2 * 192 and grid.std() > 10, name

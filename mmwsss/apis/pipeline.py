@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
+from mmwsss.cams.generate import build_split_dataset
 from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
@@ -22,9 +23,11 @@ from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
 from mmwsss.utils import save_json
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
-                                  render_prediction_grid)
+                                  render_prediction_grid,
+                                  render_refinement_grid)
 from .cams import make_cams
 from .config import load_config
+from .model import init_model
 from .random_walk import make_sem_seg_labels
 
 # Stage-1 configs of each seed method. ``base``: how the method uses a
@@ -462,9 +465,16 @@ def run_refinement(record, refine, seeds, data_root, work_dir, preset,
         train_set.pseudo_label_dir = osp.abspath(affinity_dir)
         if preset == 'demo':
             cfg.load_from = seeds['checkpoint']
+        train_dir = osp.join(work_dir, refine)
+        os.makedirs(train_dir, exist_ok=True)
+        config = osp.join(train_dir, f'{refine}_config.py')
+        cfg.dump(config)
         checkpoint, _, seconds_per_iter = train_and_test(
-            cfg, osp.join(work_dir, refine), test=False)
-        return dict(checkpoint=checkpoint, seconds_per_iter=seconds_per_iter)
+            cfg, train_dir, test=False)
+        return dict(
+            config=config,
+            checkpoint=checkpoint,
+            seconds_per_iter=seconds_per_iter)
 
     trained = run_stage(record, 'affinity_train', train)
     label_dir = osp.join(work_dir, 'pseudo_labels')
@@ -659,6 +669,13 @@ def run_pipeline(data_root,
                             cfg_options=seg_cfg_options,
                             pseudo_label_dir=label_dir),
         summary['segmentation_checkpoint'], preset_cfg, device)
+    if refine != 'crf':
+        summary['figures']['refinement'] = render_refinement_figure(
+            work_dir, data_root, seeds['cam_dir'],
+            record.get('affinity_train'), {
+                refine: label_dir,
+                'CRF': osp.join(work_dir, 'crf_labels')
+            }, summary['refine_settings'], preset_cfg, device)
     stage_seconds = {}
     for stage_dir in ('cam', method):
         path = osp.join(work_dir, stage_dir)
@@ -695,6 +712,24 @@ def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
                                figures['predictions'],
                                split=preset_cfg['val_split'], device=device)
     return figures
+
+
+def render_refinement_figure(work_dir, data_root, cam_dir, trained,
+                             label_dirs, settings, preset_cfg, device=None,
+                             num_images=4):
+    """The affinity network's boundary (or affinity) maps, CAMs, propagated
+    scores and labels of the first few seed-split images, written to
+    ``<work_dir>/figures/refinement.png`` unless it exists."""
+    out_file = osp.join(work_dir, 'figures', 'refinement.png')
+    if not osp.isfile(out_file):
+        model, cfg = init_model(trained['config'], trained['checkpoint'],
+                                device)
+        split = preset_cfg['seed_split']
+        ids = read_split_ids(split_file(split, data_root))[:num_images]
+        render_refinement_grid(model,
+                               build_split_dataset(cfg, split, data_root),
+                               cam_dir, label_dirs, ids, out_file, settings)
+    return out_file
 
 
 def format_summary(summary):

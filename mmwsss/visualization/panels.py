@@ -13,8 +13,11 @@ from mmengine.structures import PixelData
 from mmengine.visualization import Visualizer
 from mmseg.visualization import SegLocalVisualizer
 
-from mmwsss.cams import load_cam_file
+from mmwsss.cams import load_cam_file, strided_cams
 from mmwsss.datasets.image_labels import foreground_class_names
+from mmwsss.pseudo_labels.random_walk import (feature_affinities,
+                                              irn_label_scores,
+                                              psa_label_scores)
 from mmwsss.utils import atomic_write, load_label_png, voc_palette
 
 CAPTION_HEIGHT = 20
@@ -203,5 +206,82 @@ def render_prediction_grid(config, checkpoint, data_root, img_ids, out_file,
         if osp.isfile(truth):
             row.append(('truth', painter(image, load_label_png(truth))))
         row.append(('prediction', painter(image, predictions[img_id])))
+        rows.append(row)
+    return save_grid(compose_grid(rows, tile), out_file)
+
+
+def _heat(image, values):
+    """A ``[h, w]`` map in [0, 1] drawn as a heat map over ``image``."""
+    values = torch.as_tensor(values, dtype=torch.float32)[None, None]
+    values = torch.nn.functional.interpolate(
+        values, size=image.shape[:2], mode='bilinear', align_corners=False)
+    return Visualizer.draw_featmap(
+        values[0], image, channel_reduction='squeeze_mean', alpha=0.5)
+
+
+def render_refinement_grid(model, dataset, cam_dir, label_dirs, img_ids,
+                           out_file, settings, tile=192):
+    """How the random walk turned seeds into labels, one row per image:
+    the image, the affinity network's boundary map (IRN; for AffinityNet
+    one minus the mean affinity to the neighbours), the CAMs (max over
+    classes), the propagated scores (max over classes), then the labels of
+    each of ``label_dirs`` and the truth.
+
+    Args:
+        model (nn.Module): Trained IRN boundary network or AffinityNet.
+        dataset (BaseDataset): Dataset packing original-size images.
+        cam_dir (str): CAM files.
+        label_dirs (dict): Caption -> folder of label PNGs.
+        img_ids (Sequence[str]): Images to draw.
+        out_file (str): PNG to write.
+        settings (dict): Random-walk settings (see
+            :data:`~mmwsss.pseudo_labels.RANDOM_WALK_DEFAULTS`).
+    """
+    classes = dataset.metainfo['classes']
+    painter = LabelPainter(classes)
+    index = {
+        dataset.get_data_info(i)['img_id']: i
+        for i in range(len(dataset))
+    }
+    device = next(model.parameters()).device
+    rows = []
+    for img_id in img_ids:
+        data = model.data_preprocessor(pseudo_collate([dataset[index[img_id]]
+                                                       ]), False)
+        inputs = data['inputs']
+        image = read_rgb(dataset.get_data_info(index[img_id])['img_path'])
+        cam = load_cam_file(osp.join(cam_dir, img_id + '.npy'))
+        with torch.no_grad():
+            if hasattr(model, 'predict_boundary'):
+                edges = model.predict_boundary(inputs)[0]
+                scores = irn_label_scores(
+                    torch.from_numpy(strided_cams(cam)).to(device), edges,
+                    image.shape[:2], settings['beta'],
+                    settings['exp_times'], settings['radius'])
+                edge_caption = 'boundary'
+            else:
+                features = model.predict_features(inputs)[0]
+                edges = 1 - feature_affinities(
+                    features, settings['radius'], psa_window=False).mean(0)
+                scores = psa_label_scores(
+                    torch.from_numpy(cam['high_res']).to(device), features,
+                    settings['alpha'], settings['beta'], settings['logt'],
+                    settings['radius'])[1:]
+                edge_caption = '1 - mean affinity'
+        peak = (cam['high_res'].max(axis=0) if len(cam['keys']) else
+                np.zeros(image.shape[:2]))
+        walked = (scores.max(dim=0).values / scores.max().clamp(min=1e-5)
+                  if len(scores) else torch.zeros(image.shape[:2]))
+        row = [(img_id, image), (edge_caption, _heat(image, edges.cpu())),
+               ('CAM', _heat(image, peak)),
+               ('random walk', _heat(image, walked.cpu()))]
+        for caption, label_dir in label_dirs.items():
+            row.append((caption,
+                        painter(image,
+                                load_label_png(
+                                    osp.join(label_dir, img_id + '.png')))))
+        truth = dataset.get_data_info(index[img_id]).get('seg_map_path')
+        if truth and osp.isfile(truth):
+            row.append(('truth', painter(image, load_label_png(truth))))
         rows.append(row)
     return save_grid(compose_grid(rows, tile), out_file)
