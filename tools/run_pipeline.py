@@ -6,7 +6,8 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import METHODS, PRESETS, format_summary, run_pipeline
+from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS, format_summary,
+                         run_pipeline)
 
 
 def parse_args():
@@ -17,10 +18,10 @@ def parse_args():
     parser.add_argument('--preset', choices=sorted(PRESETS), default='demo')
     parser.add_argument(
         '--refine',
-        choices=['crf', 'irn', 'psa'],
-        help='how seeds become pseudo labels: dense CRF, IRN or AffinityNet '
-        '(PSA) random walk (default: as the method\'s paper; CAM and ReCAM '
-        'IRN, CSE PSA, the others CRF)')
+        choices=['crf'] + sorted(REFINEMENTS),
+        help='how seeds become pseudo labels: dense CRF or IRN\'s random '
+        'walk (default: as the method\'s paper; CAM and ReCAM IRN, the '
+        'others CRF)')
     parser.add_argument(
         '--full-supervision',
         action='store_true',

@@ -23,9 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from mmwsss.models.utils.pair_geometry import (path_offsets,
-                                               search_directions,
-                                               source_window)
+from mmwsss.models.utils.boundary_affinity import path_affinities
+from mmwsss.models.utils.pair_geometry import search_directions, source_window
 
 Offset = Tuple[int, int]
 
@@ -73,28 +72,12 @@ def boundary_affinities(boundary: Tensor, radius: int) -> Tensor:
     if boundary.dim() != 2:
         raise ValueError(f'boundary must be [h, w], got '
                          f'{tuple(boundary.shape)}')
-    height, width = boundary.shape
-    directions = search_directions(radius)
     floor = radius - 1
     # Forward paths go right, left and down by at most radius - 1 cells:
-    # padding those sides with 1 keeps every slice below on the tensor and
-    # drives the affinity of pairs leaving the image to exactly 0.
-    padded = F.pad(boundary[None], (floor, floor, 0, floor), value=1.0)[0]
-    paths = [path_offsets(d) for d in directions]
-    cells = sorted({cell for path in paths for cell in path})
-    position = {cell: i for i, cell in enumerate(cells)}
-    # Each distinct cell offset is sliced once; every path is then a
-    # max over a few of them.
-    shifted = torch.stack([
-        padded[dy:dy + height, floor + dx:floor + dx + width]
-        for dy, dx in cells
-    ])
-    maxima = []
-    for path in paths:
-        index = torch.tensor([position[c] for c in path],
-                             device=boundary.device)
-        maxima.append(shifted.index_select(0, index).amax(dim=0))
-    return 1 - torch.stack(maxima)
+    # padded on those sides with 1, IRN's source window of the padded map
+    # is the image, and pairs leaving the image get affinity exactly 0.
+    padded = F.pad(boundary[None], (floor, floor, 0, floor), value=1.0)
+    return path_affinities(padded, radius)[0]
 
 
 def feature_affinities(features: Tensor,
