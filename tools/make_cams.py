@@ -6,11 +6,10 @@ its own shard of the ids; a rerun, with any number of ranks, completes the
 missing files."""
 import argparse
 
-import torch
 from mmengine.config import DictAction
-from mmengine.dist import all_reduce, barrier
 
-from mmwsss.apis import init_cam_distributed, make_cams
+from mmwsss.apis import (finish_distributed, init_cam_distributed,
+                         make_cams)
 from mmwsss.cams.generate import DEFAULT_SCALES
 
 
@@ -75,13 +74,7 @@ def main():
         rank=rank,
         world_size=world_size,
         progress=rank == 0)
-    if world_size > 1:
-        total = torch.tensor(written)
-        all_reduce(total)
-        written = int(total)
-        barrier()
-        # Leaving with a live gloo group can abort the process at exit.
-        torch.distributed.destroy_process_group()
+    written = finish_distributed(written, world_size)
     if rank == 0:  # from init_cam_distributed: the group is gone by now
         print(f'{written} CAM files written to {args.out_dir}')
 

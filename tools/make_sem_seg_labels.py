@@ -8,12 +8,10 @@ threshold is swept over the saved scores)."""
 import argparse
 import os.path as osp
 
-import torch
 from mmengine.config import DictAction
-from mmengine.dist import all_reduce, barrier
 
-from mmwsss.apis import init_cam_distributed, make_sem_seg_labels
-from mmwsss.apis.config import load_config
+from mmwsss.apis import (finish_distributed, init_cam_distributed,
+                         load_config, make_sem_seg_labels)
 from mmwsss.cams.generate import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
@@ -112,12 +110,7 @@ def main():
         rank=rank,
         world_size=world_size,
         progress=rank == 0)
-    if world_size > 1:
-        total = torch.tensor(written)
-        all_reduce(total)
-        written = int(total)
-        barrier()
-        torch.distributed.destroy_process_group()
+    written = finish_distributed(written, world_size)
     if rank == 0:
         print(f'{written} random-walk labels written to {args.out_dir}')
         evaluate(args)

@@ -1,4 +1,5 @@
-from .cams import init_cam_distributed, init_cam_model, make_cams
+from .cams import (finish_distributed, init_cam_distributed, init_cam_model,
+                   make_cams)
 from .compare import compare_methods, format_comparison
 from .config import load_config, resolve_config_path
 from .model import default_device, init_model
@@ -9,6 +10,7 @@ from .random_walk import make_sem_seg_labels, random_walk_settings
 
 __all__ = [
     'METHODS', 'PRESETS', 'REFINEMENTS', 'compare_methods', 'default_device',
+    'finish_distributed',
     'format_comparison', 'format_summary', 'init_cam_distributed',
     'init_cam_model', 'init_model', 'load_config', 'make_cams',
     'make_sem_seg_labels', 'random_walk_settings', 'run_pseudo_labels',

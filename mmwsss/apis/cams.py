@@ -2,7 +2,7 @@ import os
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.dist import get_dist_info, init_dist
+from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
 from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
                                   generate_cams)
@@ -34,6 +34,18 @@ def init_cam_distributed(launcher='none'):
         device = 'cpu'
     rank, world_size = get_dist_info()
     return rank, world_size, device
+
+
+def finish_distributed(written: int, world_size: int) -> int:
+    """The sum of every rank's count of written files; leaves the process
+    group (a live gloo group can abort the process at exit)."""
+    if world_size == 1:
+        return written
+    total = torch.tensor(written)
+    all_reduce(total)
+    barrier()
+    torch_dist.destroy_process_group()
+    return int(total)
 
 
 def init_cam_model(config, checkpoint, device=None, cfg_options=None):
