@@ -16,7 +16,7 @@ from mmwsss.datasets import render_demo_image
 from mmwsss.models.segmentors.irn import resnet_levels
 from mmwsss.models.utils.boundary_affinity import nearest_resize_label
 from mmwsss.utils import save_palette_png
-from conftest import REPO_ROOT, TINY_CLASSES, no_worker_options
+from conftest import REPO_ROOT, tiny_irn_options
 
 IRN_DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'irn_r18_demo.py')
 IRN_VOC = osp.join(REPO_ROOT, 'configs', 'irn', 'irn_r50_voc.py')
@@ -407,19 +407,7 @@ def test_tiny_training_run_lowers_the_loss(tiny_data, tmp_path):
     label_dir = str(tmp_path / 'ir_labels')
     write_ir_labels(tiny_data, label_dir)
     max_epochs = 4
-    options = {
-        'model.backbone.stem_channels': 8,
-        'model.backbone.base_channels': 8,
-        'model.boundary_head.in_channels': (8, 8, 16, 32, 64),
-        'model.boundary_head.num_classes': TINY_CLASSES + 1,
-        'train_dataloader.batch_size': 8,
-        'train_dataloader.dataset.pseudo_label_dir': label_dir,
-        'train_cfg.max_epochs': max_epochs,
-        'param_scheduler.0.end': max_epochs,
-        'default_hooks.checkpoint.interval': max_epochs,
-        'default_hooks.logger.interval': 1,
-    }
-    options.update(no_worker_options())
+    options = tiny_irn_options(label_dir, max_epochs)
     cfg = load_config(
         IRN_DEMO, options, work_dir=str(tmp_path / 'work'),
         data_root=tiny_data)
