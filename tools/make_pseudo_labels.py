@@ -31,6 +31,14 @@ def parse_args():
         action='store_true',
         help='IRN-style labels: 255 between --low-threshold and '
         '--fg-threshold')
+    parser.add_argument(
+        '--affinity-labels',
+        action='store_true',
+        help='AffinityNet (PSA) training labels: CRF of the power '
+        'background at --low-alpha (foreground) and --high-alpha '
+        '(background), 255 between')
+    parser.add_argument('--low-alpha', type=float, default=4.0)
+    parser.add_argument('--high-alpha', type=float, default=32.0)
     parser.add_argument('--fg-threshold', type=float, default=0.30)
     parser.add_argument('--low-threshold', type=float, default=0.05)
     parser.add_argument('--crf', action='store_true', help='dense CRF')
@@ -50,6 +58,9 @@ def main():
     args = parse_args()
     crf = dict(CRF_DEFAULTS, iterations=args.crf_iterations) \
         if args.crf else None
+    if args.affinity_labels:
+        # Always CRF-refined, with PSA's own settings.
+        crf = None
     images = class_names = gt_dir = None
     if args.config:
         dataset = build_split_dataset(
@@ -63,13 +74,16 @@ def main():
         args.data_root,
         args.split,
         args.out_dir,
-        mode='confident' if args.confident_region else 'argmax',
+        mode='psa_affinity' if args.affinity_labels else
+        'confident' if args.confident_region else 'argmax',
         bg_mode=args.bg_mode,
         bg_threshold=args.bg_threshold,
         alpha=args.alpha,
         fg_threshold=args.fg_threshold,
         low_threshold=args.low_threshold,
         crf=crf,
+        low_alpha=args.low_alpha,
+        high_alpha=args.high_alpha,
         num_classes=None if class_names is None else len(class_names) - 1,
         num_workers=args.num_workers,
         images=images)

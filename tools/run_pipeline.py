@@ -19,9 +19,9 @@ def parse_args():
     parser.add_argument(
         '--refine',
         choices=['crf'] + sorted(REFINEMENTS),
-        help='how seeds become pseudo labels: dense CRF or IRN\'s random '
-        'walk (default: as the method\'s paper; CAM and ReCAM IRN, the '
-        'others CRF)')
+        help='how seeds become pseudo labels: dense CRF, IRN\'s or '
+        'AffinityNet\'s (psa) random walk (default: as the method\'s paper; '
+        'CAM and ReCAM IRN, CSE psa, the others CRF)')
     parser.add_argument(
         '--full-supervision',
         action='store_true',

@@ -54,8 +54,10 @@ METHODS = {
         refine='irn'),
     'adl': dict(demo='demo/adl_r18_demo.py', voc='adl/adl_r50_voc.py'),
     'cse': dict(
-        demo='demo/cse_r18_demo.py', voc='cse/cse_r50_voc.py',
-        base='ordinary'),
+        demo='demo/cse_r18_demo.py',
+        voc='cse/cse_r50_voc.py',
+        base='ordinary',
+        refine='psa'),
     'hide_and_seek': dict(
         demo='demo/has_r18_demo.py', voc='has/has_r50_voc.py'),
     'adl+recam': dict(
@@ -63,13 +65,19 @@ METHODS = {
 }
 
 # Affinity networks that refine seeds by a random walk: IRN's boundary
-# network. ``labels``: the config key of its training-label settings.
+# network and PSA's AffinityNet. ``labels``: the config key of their
+# training-label settings.
 REFINEMENTS = {
     'irn':
     dict(
         demo='demo/irn_r18_demo.py',
         voc='irn/irn_r50_voc.py',
         labels='ir_label_cfg'),
+    'psa':
+    dict(
+        demo='demo/affinitynet_r18_demo.py',
+        voc='affinitynet/affinitynet_r50_voc.py',
+        labels='affinity_label_cfg'),
 }
 
 PRESETS = {
@@ -404,14 +412,18 @@ def refinement_settings(refine, seed_config, preset, data_root,
 def affinity_label_settings(refine, label_cfg):
     """:func:`generate_pseudo_labels` settings of an affinity network's
     training labels: IRN's confident regions (CRF-refined foreground above
-    ``fg_threshold``, background below ``bg_threshold``, 255 between)."""
-    if refine != 'irn':
-        raise ValueError(f'no training labels known for {refine!r}')
+    ``fg_threshold``, background below ``bg_threshold``, 255 between) or
+    PSA's two power-background CRF maps."""
+    if refine == 'irn':
+        return dict(
+            mode='confident',
+            fg_threshold=label_cfg.get('fg_threshold', 0.30),
+            low_threshold=label_cfg.get('bg_threshold', 0.05),
+            crf=CRF_DEFAULTS)
     return dict(
-        mode='confident',
-        fg_threshold=label_cfg.get('fg_threshold', 0.30),
-        low_threshold=label_cfg.get('bg_threshold', 0.05),
-        crf=CRF_DEFAULTS)
+        mode='psa_affinity',
+        low_alpha=label_cfg.get('low_alpha', 4.0),
+        high_alpha=label_cfg.get('high_alpha', 32.0))
 
 
 def run_refinement(record, refine, seeds, data_root, work_dir, preset,
@@ -500,8 +512,9 @@ def run_pseudo_labels(data_root,
     methods compared side by side share one CAM classifier.
 
     Pseudo labels come from ``refine``: ``'crf'`` (background at the best
-    seed threshold unless set, dense CRF) or ``'irn'`` (IRN's boundary
-    network and random walk); default: what the method's paper uses. With a random walk, the CRF-only
+    seed threshold unless set, dense CRF), ``'irn'`` (IRN's boundary
+    network and random walk) or ``'psa'`` (AffinityNet's random walk);
+    default: what the method's paper uses. With a random walk, the CRF-only
     labels of the seed split are still made and evaluated, to compare.
 
     Returns:

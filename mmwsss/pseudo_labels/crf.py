@@ -52,3 +52,53 @@ def crf_refine_labels(image, labels, num_labels, **settings):
         compat=cfg['bilateral_compat'])
     q = np.array(crf.inference(cfg['iterations']))
     return q.reshape(num_labels, h, w).argmax(axis=0).astype(np.int64)
+
+
+#: PSA's ``tool/imutils.py`` ``crf_inference`` settings.
+PSA_CRF_DEFAULTS = dict(
+    iterations=10,
+    gaussian_sxy=3,
+    gaussian_compat=3,
+    bilateral_sxy=80,
+    bilateral_srgb=13,
+    bilateral_compat=10)
+
+
+def crf_refine_scores(image: np.ndarray, scores: np.ndarray,
+                      **settings) -> np.ndarray:
+    """Dense CRF over score maps as PSA's ``crf_inference``: the unary is
+    ``-log`` of the scores as given (``unary_from_softmax``; PSA passes its
+    background and CAM scores without normalising them).
+
+    Args:
+        image (np.ndarray): ``[H, W, 3]`` uint8 image.
+        scores (np.ndarray): ``[n, H, W]`` non-negative scores.
+        **settings: Overrides of :data:`PSA_CRF_DEFAULTS`.
+
+    Returns:
+        np.ndarray: ``[n, H, W]`` float32 posterior.
+    """
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_softmax
+
+    unknown = set(settings) - set(PSA_CRF_DEFAULTS)
+    if unknown:
+        raise KeyError(f'unknown CRF settings {sorted(unknown)}; expected '
+                       f'{sorted(PSA_CRF_DEFAULTS)}')
+    cfg = dict(PSA_CRF_DEFAULTS, **settings)
+    n, h, w = scores.shape
+    if image.shape[:2] != (h, w):
+        raise ValueError(f'image {image.shape[:2]} and scores {(h, w)} '
+                         'differ in size')
+    crf = dcrf.DenseCRF2D(w, h, n)
+    crf.setUnaryEnergy(
+        np.ascontiguousarray(unary_from_softmax(scores.astype(np.float32))))
+    crf.addPairwiseGaussian(
+        sxy=cfg['gaussian_sxy'], compat=cfg['gaussian_compat'])
+    crf.addPairwiseBilateral(
+        sxy=cfg['bilateral_sxy'],
+        srgb=cfg['bilateral_srgb'],
+        rgbim=np.ascontiguousarray(image, dtype=np.uint8),
+        compat=cfg['bilateral_compat'])
+    q = np.array(crf.inference(cfg['iterations']), dtype=np.float32)
+    return q.reshape(n, h, w)

@@ -14,7 +14,8 @@ from mmwsss.datasets.image_labels import (check_voc_layout,
                                           read_split_ids, split_file)
 from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
                           require_files, save_palette_png)
-from .labels import confident_region_label, label_from_cams
+from .labels import (confident_region_label, label_from_cams,
+                     psa_affinity_label)
 
 
 def _load_rgb(path):
@@ -29,9 +30,10 @@ def _load_rgb(path):
 
 def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
                      bg_threshold=0.15, alpha=16.0, fg_threshold=0.30,
-                     low_threshold=0.05, crf=None, num_classes=None):
+                     low_threshold=0.05, crf=None, num_classes=None,
+                     low_alpha=4.0, high_alpha=32.0):
     """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
-    needs_image = crf is not None
+    needs_image = crf is not None or mode == 'psa_affinity'
     image = _load_rgb(image_path) if needs_image else None
     shape = image.shape[:2] if image is not None else None
     cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
@@ -42,7 +44,11 @@ def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
     if mode == 'confident':
         return confident_region_label(cams, keys, fg_threshold,
                                       low_threshold, image, crf)
-    raise ValueError(f"mode must be 'argmax' or 'confident', got {mode!r}")
+    if mode == 'psa_affinity':
+        return psa_affinity_label(cams, keys, image, low_alpha, high_alpha,
+                                  crf)
+    raise ValueError(f"mode must be 'argmax', 'confident' or 'psa_affinity', "
+                     f'got {mode!r}')
 
 
 def _write_one(img_id, images, cam_dir, out_dir, settings):
@@ -64,6 +70,8 @@ def generate_pseudo_labels(cam_dir,
                            low_threshold=0.05,
                            crf=None,
                            num_classes=None,
+                           low_alpha=4.0,
+                           high_alpha=32.0,
                            num_workers=2,
                            progress=True,
                            images=None):
@@ -76,7 +84,9 @@ def generate_pseudo_labels(cam_dir,
         out_dir (str): Output directory of ``<id>.png``.
         mode (str): ``'argmax'``: background score vs CAMs; ``'confident'``:
             IRN's confident regions with 255 between ``low_threshold`` and
-            ``fg_threshold``.
+            ``fg_threshold``; ``'psa_affinity'``: AffinityNet's labels from
+            the power-background CRF maps at ``low_alpha`` and
+            ``high_alpha`` (``crf`` then overrides ``PSA_CRF_DEFAULTS``).
         bg_mode (str): ``'constant'`` or ``'power'`` background score.
         bg_threshold (float): Constant background score.
         alpha (float): Exponent of the power background score.
@@ -84,6 +94,8 @@ def generate_pseudo_labels(cam_dir,
         low_threshold (float): Confident background threshold.
         crf (dict, optional): Dense CRF settings (see ``CRF_DEFAULTS``);
             ``None`` disables the CRF.
+        low_alpha (float): ``'psa_affinity'``: strong background power.
+        high_alpha (float): ``'psa_affinity'``: weak background power.
         num_classes (int, optional): Foreground classes, to check CAM keys.
             Default: the data root's classes (``classes.txt`` else VOC).
         num_workers (int): Worker processes.
@@ -114,7 +126,7 @@ def generate_pseudo_labels(cam_dir,
     ]
     if not pending:
         return 0
-    if crf is not None:
+    if crf is not None or mode == 'psa_affinity':
         # The CRF reads every image: find a bad one before the work starts.
         for img_id in pending:
             check_image_file(images[img_id])
@@ -126,7 +138,9 @@ def generate_pseudo_labels(cam_dir,
         fg_threshold=fg_threshold,
         low_threshold=low_threshold,
         crf=crf,
-        num_classes=num_classes)
+        num_classes=num_classes,
+        low_alpha=low_alpha,
+        high_alpha=high_alpha)
     work = partial(
         _write_one,
         images=images,

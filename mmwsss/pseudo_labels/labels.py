@@ -2,7 +2,7 @@
 IRN's confident regions."""
 import numpy as np
 
-from .crf import crf_refine_labels
+from .crf import crf_refine_labels, crf_refine_scores
 
 IGNORE_INDEX = 255
 
@@ -80,4 +80,41 @@ def confident_region_label(cams, keys, fg_threshold=0.30,
     label = fg.copy()
     label[fg == 0] = IGNORE_INDEX
     label[(fg == 0) & (bg == 0)] = 0
+    return label.astype(np.uint8)
+
+
+def psa_affinity_label(cams, keys, image, low_alpha=4.0, high_alpha=32.0,
+                       crf=None):
+    """AffinityNet's training label (PSA's ``infer_cls.py`` ``la_crf`` /
+    ``ha_crf`` maps combined as its ``VOC12AffDataset``): the CAMs with the
+    power background ``(1 - max CAM) ** alpha``, CRF-refined, once with a
+    strong background (``low_alpha``) and once with a weak one
+    (``high_alpha``). Foreground where the strong-background map still says
+    foreground, background where even the weak-background map says
+    background, 255 between.
+
+    Args:
+        cams (np.ndarray): ``[n, H, W]`` CAMs in [0, 1].
+        keys (Sequence[int]): Their 0-based classes.
+        image (np.ndarray): ``[H, W, 3]`` uint8 image.
+        low_alpha (float): PSA: 4.
+        high_alpha (float): PSA: 32.
+        crf (dict, optional): Overrides of ``PSA_CRF_DEFAULTS``.
+
+    Returns:
+        np.ndarray: ``[H, W]`` uint8 with 255 for unsure pixels.
+    """
+    if low_alpha > high_alpha:
+        raise ValueError(f'low_alpha {low_alpha} is above high_alpha '
+                         f'{high_alpha}')
+    maps = []
+    for alpha in (low_alpha, high_alpha):
+        scores = np.concatenate(
+            [background_score(cams, 'power', alpha=alpha)[None], cams])
+        index = crf_refine_scores(image, scores, **(crf or {})).argmax(0)
+        maps.append(_to_classes(index, keys))
+    strong_bg, weak_bg = maps
+    label = strong_bg.copy()
+    label[strong_bg == 0] = IGNORE_INDEX
+    label[weak_bg == 0] = 0
     return label.astype(np.uint8)
