@@ -35,7 +35,9 @@ def _argmax_with_background(cams, bg):
     return np.concatenate([bg[None], cams]).argmax(axis=0)
 
 
-def _to_classes(index_map, keys):
+def to_class_labels(index_map, keys):
+    """Class labels of an index map over ``[background, *maps]``: 0 stays
+    background, index ``i + 1`` becomes class ``keys[i] + 1``."""
     lookup = np.concatenate([[0], np.asarray(keys, dtype=np.int64) + 1])
     return lookup[index_map]
 
@@ -52,7 +54,7 @@ def label_from_cams(cams, keys, bg_mode='constant', bg_threshold=0.15,
     index = _argmax_with_background(cams, bg)
     if crf is not None:
         index = crf_refine_labels(image, index, len(keys) + 1, **crf)
-    return _to_classes(index, keys).astype(np.uint8)
+    return to_class_labels(index, keys).astype(np.uint8)
 
 
 def confident_region_label(cams, keys, fg_threshold=0.30,
@@ -75,7 +77,7 @@ def confident_region_label(cams, keys, fg_threshold=0.30,
             cams, np.full(shape, threshold, dtype=np.float32))
         if crf is not None:
             index = crf_refine_labels(image, index, len(keys) + 1, **crf)
-        maps.append(_to_classes(index, keys))
+        maps.append(to_class_labels(index, keys))
     fg, bg = maps
     label = fg.copy()
     label[fg == 0] = IGNORE_INDEX
@@ -112,7 +114,7 @@ def psa_affinity_label(cams, keys, image, low_alpha=4.0, high_alpha=32.0,
         scores = np.concatenate(
             [background_score(cams, 'power', alpha=alpha)[None], cams])
         index = crf_refine_scores(image, scores, **(crf or {})).argmax(0)
-        maps.append(_to_classes(index, keys))
+        maps.append(to_class_labels(index, keys))
     strong_bg, weak_bg = maps
     label = strong_bg.copy()
     label[strong_bg == 0] = IGNORE_INDEX

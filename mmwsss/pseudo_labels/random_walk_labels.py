@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, Subset
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
 from mmwsss.utils import (remove_stale_tmp_files, require_files,
                           save_palette_png)
+from .labels import label_from_cams, to_class_labels
 from .random_walk import irn_label_scores, psa_label_scores
 
 #: Settings of each refinement, IRN's and PSA's official defaults.
@@ -64,19 +65,6 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
     if refine == 'psa' and not 0 < cfg['alpha'] <= 256:
         raise ValueError(f"alpha must be in (0, 256], got {cfg['alpha']}")
     return cfg
-
-
-def _label(scores: torch.Tensor, keys: np.ndarray,
-           bg_threshold: Optional[float]) -> np.ndarray:
-    """Argmax over background and class scores, mapped to class labels:
-    0 = background, ``k + 1`` = class k. A constant ``bg_threshold`` is
-    prepended (IRN); ``None`` means the first channel is the background
-    (PSA)."""
-    if bg_threshold is not None:
-        scores = torch.cat(
-            [scores.new_full((1, ) + scores.shape[1:], bg_threshold), scores])
-    lookup = np.concatenate([[0], keys + 1])
-    return lookup[scores.argmax(dim=0).cpu().numpy()].astype(np.uint8)
 
 
 def generate_random_walk_labels(model: torch.nn.Module,
@@ -171,19 +159,23 @@ def generate_random_walk_labels(model: torch.nn.Module,
                 boundary = model.predict_boundary(image)[0]
                 cams = torch.from_numpy(strided_cams(cam)).to(device)
                 scores = irn_label_scores(cams, boundary, size, cfg['beta'],
-                                          cfg['exp_times'], cfg['radius'])
-                label = _label(scores, keys, cfg['bg_threshold'])
+                                          cfg['exp_times'],
+                                          cfg['radius']).cpu().numpy()
+                label = label_from_cams(
+                    scores, keys, bg_threshold=cfg['bg_threshold'])
                 if score_dir is not None:
                     save_cam_file(
-                        osp.join(score_dir, img_id + '.npy'), keys,
-                        scores.cpu().numpy())
+                        osp.join(score_dir, img_id + '.npy'), keys, scores)
             else:
                 features = model.predict_features(image)[0]
                 cams = torch.from_numpy(cam['high_res']).to(device)
                 scores = psa_label_scores(cams, features, cfg['alpha'],
                                           cfg['beta'], cfg['logt'],
                                           cfg['radius'])
-                label = _label(scores, keys, None)
+                # PSA propagates its background: channel 0.
+                label = to_class_labels(
+                    scores.argmax(dim=0).cpu().numpy(),
+                    keys).astype(np.uint8)
             save_palette_png(label, osp.join(out_dir, img_id + '.png'))
             if bar is not None:
                 bar.update()
