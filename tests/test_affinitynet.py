@@ -8,7 +8,6 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
@@ -19,38 +18,15 @@ from mmwsss.models.heads.affinity_head import (block_mode_label,
 from mmwsss.pseudo_labels import PSA_CRF_DEFAULTS, psa_affinity_label
 from mmwsss.utils import load_label_png
 from conftest import REPO_ROOT, TINY_CLASSES, no_worker_options, run_tool
+from test_random_walk import official_get_indices_of_pairs
 
 PSA_DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'affinitynet_r18_demo.py')
 
 
 # --- PSA's code, re-typed (tool/pyutils.py, network/resnet38_aff.py,
 # voc12/data.py, train_aff.py, infer_cls.py, tool/imutils.py) ---
-def psa_get_indices_of_pairs(radius, size):
-    search_dst = []
-    for x in range(1, radius):
-        search_dst.append((0, x))
-    for y in range(1, radius):
-        for x in range(-radius + 1, radius):
-            if x * x + y * y < radius * radius:
-                search_dst.append((y, x))
-    radius_floor = radius - 1
-    full_indices = np.reshape(
-        np.arange(0, size[0] * size[1], dtype=np.int64), (size[0], size[1]))
-    cropped_height = size[0] - radius_floor
-    cropped_width = size[1] - 2 * radius_floor
-    indices_from = np.reshape(
-        full_indices[:-radius_floor, radius_floor:-radius_floor], [-1])
-    indices_to_list = []
-    for dy, dx in search_dst:
-        indices_to = full_indices[dy:dy + cropped_height,
-                                  radius_floor + dx:radius_floor + dx +
-                                  cropped_width]
-        indices_to_list.append(np.reshape(indices_to, [-1]))
-    return indices_from, np.concatenate(indices_to_list, axis=0)
-
-
 def psa_forward_aff(x, radius):
-    ind_from, ind_to = psa_get_indices_of_pairs(radius, x.shape[2:])
+    ind_from, ind_to = official_get_indices_of_pairs(radius, x.shape[2:])
     ind_from, ind_to = torch.from_numpy(ind_from), torch.from_numpy(ind_to)
     x = x.view(x.size(0), x.size(1), -1)
     ff = torch.index_select(x, dim=2, index=ind_from)
@@ -155,7 +131,6 @@ def test_loss_and_pair_labels_match_psa(size, radius):
         sample.gt_sem_seg = PixelData(data=torch.from_numpy(label)[None])
         samples.append(sample)
     losses = head.loss_by_feat(features, samples)
-    reference = 0
     bg, fg, neg = zip(*(psa_extract_affinity_label(lab, size, radius)
                         for lab in labels))
     reference = psa_train_aff_loss(ref, torch.stack(bg), torch.stack(fg),
