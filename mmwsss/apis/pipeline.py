@@ -10,11 +10,9 @@ import os.path as osp
 import time
 
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 from prettytable import PrettyTable
 
 from mmwsss.cams.generate import build_split_dataset
-from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
                                           read_split_ids, split_file)
@@ -29,6 +27,7 @@ from .cams import make_cams
 from .config import load_config
 from .model import init_model
 from .random_walk import make_sem_seg_labels
+from .stages import StageRecord, run_stage, train_and_test
 
 # Stage-1 configs of each seed method. ``base``: how the method uses a
 # trained CAM classifier ('reuse' its weights, 'load_from' to fine-tune,
@@ -62,6 +61,17 @@ METHODS = {
         demo='demo/has_r18_demo.py', voc='has/has_r50_voc.py'),
     'adl+recam': dict(
         demo='demo/adl_recam_r18_demo.py', voc=None, base='load_from'),
+    'acol': dict(demo='demo/acol_r18_demo.py', voc='acol/acol_r50_voc.py'),
+    'mdc': dict(demo='demo/mdc_r18_demo.py', voc='mdc/mdc_r50_voc.py'),
+    'seam': dict(demo='demo/seam_r18_demo.py', voc='seam/seam_r50_voc.py'),
+    'ae': dict(
+        demo='demo/ae_r18_demo.py',
+        voc='ae/ae_r50_voc.py',
+        driver='adversarial_erasing'),
+    'sec': dict(
+        demo='demo/sec_r18_demo.py',
+        voc='sec/sec_r50_voc.py',
+        driver='sec'),
 }
 
 # Affinity networks that refine seeds by a random walk: IRN's boundary
@@ -96,63 +106,6 @@ PRESETS = {
         seg_config='encnet/encnet_r50-d8_4xb4-20k_voc12-pseudo-512x512.py',
         true_mask_dir='SegmentationClassAug'),
 }
-
-
-class StageRecord:
-    """Finished stages and their outputs, kept in ``stages.json``."""
-
-    def __init__(self, work_dir):
-        self.path = osp.join(work_dir, 'stages.json')
-        self.stages = {}
-        if osp.isfile(self.path):
-            with open(self.path) as f:
-                self.stages = json.load(f)
-
-    def done(self, name):
-        return name in self.stages
-
-    def get(self, name):
-        return self.stages[name]
-
-    def finish(self, name, seconds, **outputs):
-        self.stages[name] = dict(seconds=round(seconds, 1), **outputs)
-        save_json(self.stages, self.path)
-
-    def seconds(self):
-        return {k: v['seconds'] for k, v in self.stages.items()}
-
-
-def _last_checkpoint(work_dir):
-    path = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        checkpoint = f.read().strip()
-    return checkpoint if osp.isfile(checkpoint) else None
-
-
-def train_and_test(cfg, work_dir, test=True):
-    """Train with mmengine's Runner (resuming an interrupted run from its
-    last checkpoint), then test on the config's test split unless ``test``
-    is false.
-
-    Returns:
-        tuple: ``(checkpoint, test metrics, mean seconds per iteration)``.
-    """
-    cfg.work_dir = work_dir
-    cfg.resume = _last_checkpoint(work_dir) is not None
-    runner = Runner.from_cfg(cfg)
-    if cfg.get('load_from') and not cfg.resume:
-        check_checkpoint_fits(runner.model, cfg.load_from, allow_missing=True)
-    runner.train()
-    seconds_per_iter = float(
-        runner.message_hub.get_scalar('train/time').mean())
-    metrics = runner.test() if test else {}
-    checkpoint = _last_checkpoint(work_dir)
-    if checkpoint is None:
-        raise RuntimeError(f'{work_dir}: training wrote no checkpoint')
-    return checkpoint, {k: float(v)
-                        for k, v in metrics.items()}, seconds_per_iter
 
 
 def train_classifier(config, work_dir, data_root, num_classes,
@@ -362,20 +315,6 @@ def segmentation_config(config, data_root, num_classes, train_split,
                 xml_path='Annotations'),
             pipeline=train_set.pipeline)
     return cfg
-
-
-def run_stage(record, name, work):
-    """Run ``work()`` (returning a dict of outputs) unless stage ``name`` is
-    recorded as finished; record its outputs and seconds.
-
-    Returns:
-        dict: The stage's recorded outputs.
-    """
-    if not record.done(name):
-        start = time.time()
-        outputs = work()
-        record.finish(name, time.time() - start, **outputs)
-    return record.get(name)
 
 
 def evaluate_label_stage(record, name, label_dir, data_root, split, out):
