@@ -3,10 +3,15 @@
 Importing the package registers its datasets, transforms and models into
 mmseg's registries and lets mmengine checkpoints load weights-only.
 """
+from mmengine.config.utils import MODULE2PACKAGE
+
 from .checkpoint import allow_mmengine_checkpoints
 from .version import __version__
 
 allow_mmengine_checkpoints()
+# Lets configs parsed after ``import mmwsss`` inherit ``mmwsss::...`` paths
+# from the installed package's ``.mim/configs``, as they do ``mmseg::``.
+MODULE2PACKAGE.setdefault('mmwsss', 'mmwsss')
 
 # Registers every module into mmseg's registries.
 from . import (apis, cams, datasets, evaluation, models,  # noqa: E402,F401

@@ -3,19 +3,32 @@ import os.path as osp
 from mmengine.config import Config
 
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG_ROOT = osp.join(osp.dirname(PACKAGE_ROOT), 'configs')
+# A source checkout (setup.py beside the package) uses its own configs, so
+# that edits take effect; an installed package carries them in
+# ``.mim/configs`` as mmseg's does.
+_SOURCE_ROOT = osp.dirname(PACKAGE_ROOT)
+if osp.isfile(osp.join(_SOURCE_ROOT, 'setup.py')) and osp.isdir(
+        osp.join(_SOURCE_ROOT, 'configs')):
+    CONFIG_ROOT = osp.join(_SOURCE_ROOT, 'configs')
+else:
+    CONFIG_ROOT = osp.join(PACKAGE_ROOT, '.mim', 'configs')
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def resolve_config_path(config):
-    """Find ``config`` as given, else under mmwsss's ``configs/``."""
+def resolve_config_path(config: str) -> str:
+    """Find ``config`` as given, else under mmwsss's configs (``mmwsss::``
+    prefixes allowed), so that an installed mmwsss runs from any
+    directory."""
     if osp.isfile(config):
         return config
-    candidate = osp.join(CONFIG_ROOT, config)
+    name = config.split('::', 1)[1] if config.startswith('mmwsss::') \
+        else config
+    candidate = osp.join(CONFIG_ROOT, name)
     if osp.isfile(candidate):
         return candidate
-    raise FileNotFoundError(f'config not found: {config}')
+    raise FileNotFoundError(
+        f'config not found: {config} (looked here and in {CONFIG_ROOT})')
 
 
 def load_config(config, cfg_options=None, work_dir=None, data_root=None):
