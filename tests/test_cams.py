@@ -4,14 +4,17 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-
 import torch.nn.functional as F
+from mmseg.registry import MODELS
 
+from mmwsss.apis import load_config
 from mmwsss.cams import (cams_to_label, load_cam_file, multi_scale_cams,
                          normalize_cams, save_cam_file, strided_cams,
                          strided_size)
+from mmwsss.cams.gradcam import GradCAM, normalize_maps
 from mmwsss.cams.inference import rescale_images
 from mmwsss.utils import atomic_write
+from conftest import DEMO_CONFIG, tiny_cfg_options
 
 
 def test_multi_scale_cams_sums_relu_and_flips():
@@ -183,3 +186,109 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
         with open(tmp, 'w') as f:
             f.write('whole')
     assert os.listdir(tmp_path) == ['out.npy']
+
+
+# ------------------------------------------------ Grad-CAM across scales
+
+
+def scale_cam_image_reference(cam, target_size=None):
+    """pytorch-grad-cam's ``utils/image.py`` ``scale_cam_image``, re-typed
+    (numpy, one map per row; ``target_size`` resizing left out: the maps
+    here stay at feature resolution)."""
+    result = []
+    for img in cam:
+        img = img - np.min(img)
+        img = img / (1e-7 + np.max(img))
+        result.append(img)
+    result = np.float32(result)
+    return result
+
+
+def gradcam_forward_reference(cam):
+    """pytorch-grad-cam's ``BaseCAM.compute_cam_per_layer`` and
+    ``aggregate_multi_layers`` for one target layer and one target class,
+    re-typed, without resizing: ReLU, ``scale_cam_image``, mean over the
+    one layer, ReLU, ``scale_cam_image`` again."""
+    cam = np.maximum(cam, 0)
+    scaled = scale_cam_image_reference(cam)
+    cam_per_target_layer = np.concatenate([scaled[:, None, :]], axis=1)
+    cam_per_target_layer = np.maximum(cam_per_target_layer, 0)
+    result = np.mean(cam_per_target_layer, axis=1)
+    return scale_cam_image_reference(result)
+
+
+def tiny_cam_classifier():
+    torch.manual_seed(0)
+    model = MODELS.build(
+        load_config(DEMO_CONFIG, tiny_cfg_options()).model).eval()
+    # Weights of both signs: positive and negative CAMs in every map.
+    with torch.no_grad():
+        model.cam_head.classifier.weight.normal_()
+    return model
+
+
+def test_gradcam_map_norm_equals_pytorch_grad_cam_scale_cam_image():
+    maps = torch.randn(2, 3, 5, 7) * 4
+    maps[0, 1] = 2.5  # a flat map: all zero after min-max, as the reference
+    for b in range(2):
+        for k in range(3):
+            reference = gradcam_forward_reference(maps[b, k][None].numpy())
+            ours = normalize_maps(maps[b, k].relu(), 'minmax')
+            np.testing.assert_allclose(ours.numpy(), reference[0],
+                                       rtol=1e-5, atol=1e-6)
+    peak = normalize_maps(maps.relu(), 'max')
+    torch.testing.assert_close(
+        peak, maps.relu() / (1e-7 + maps.relu().amax((2, 3), keepdim=True)))
+    assert normalize_maps(maps, 'none') is maps
+    with pytest.raises(ValueError, match='normalisation'):
+        normalize_maps(maps, 'l2')
+
+    # GradCAM(norm=...) returns each image's maps so normalised.
+    model = tiny_cam_classifier()
+    x = torch.randn(2, 3, 64, 48)
+    raw = GradCAM(model, 'gradcam++')(x)
+    normed = GradCAM(model, 'gradcam++', norm='minmax')(x)
+    for b in range(2):
+        reference = gradcam_forward_reference(raw[b].numpy())
+        np.testing.assert_allclose(normed[b].numpy(), reference, rtol=1e-4,
+                                   atol=1e-5)
+    with pytest.raises(ValueError, match='normalisation'):
+        GradCAM(model, 'gradcam', norm='l2')
+
+
+@pytest.mark.parametrize('norm', ['minmax', 'max'])
+def test_normalised_multi_scale_gradcam_equals_normalised_cam(norm):
+    """GAP + linear head at the last layer: Grad-CAM = CAM / (h * w) at each
+    scale. Normalised per forward pass, the multi-scale Grad-CAM equals the
+    sum of the per-pass normalised CAMs, where the raw sums differ."""
+    model = tiny_cam_classifier()
+    images = torch.randn(2, 3, 64, 80)
+    scales = (1.0, 0.5, 1.5, 2.0)
+
+    def normalised_cam(x):
+        return normalize_maps(F.relu(model.forward_cam(x)), norm)
+
+    with torch.no_grad():
+        expected = normalize_cams(
+            multi_scale_cams(normalised_cam, images, scales, True, 16))
+        raw_cam = normalize_cams(
+            multi_scale_cams(model.forward_cam, images, scales, True, 16))
+    got = normalize_cams(
+        multi_scale_cams(
+            GradCAM(model, 'gradcam', norm=norm), images, scales, True, 16))
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+    # Raw Grad-CAM sums each scale's CAM over its h * w: not plain CAM.
+    raw_grad = normalize_cams(
+        multi_scale_cams(GradCAM(model, 'gradcam'), images, scales, True, 16))
+    assert (raw_grad - raw_cam).abs().max() > 1e-2
+
+    def cam_over_area(x):
+        cams = model.forward_cam(x)
+        return cams / (cams.shape[-2] * cams.shape[-1])
+
+    with torch.no_grad():
+        torch.testing.assert_close(
+            raw_grad,
+            normalize_cams(
+                multi_scale_cams(cam_over_area, images, scales, True, 16)),
+            rtol=1e-4, atol=1e-5)

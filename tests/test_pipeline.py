@@ -239,3 +239,30 @@ def test_segmentation_training_resumes(tiny_data, tmp_path):
     log = sorted(glob.glob(str(work / '*' / '*.log')))[-1]
     with open(log) as f:
         assert 'resumed epoch: 0, iter: 2' in f.read()
+
+
+def test_quiet_stages_print_one_line_each_and_log_to_files(
+        tiny_data, tmp_path, capfd):
+    from mmwsss.apis import set_verbose
+    work = tmp_path / 'quiet'
+    set_verbose(False)
+    try:
+        run_seed_pipeline(tiny_data, str(work), DEMO_CONFIG,
+                          cfg_options=tiny_cfg_options(max_epochs=1))
+        again = run_seed_pipeline(tiny_data, str(work), DEMO_CONFIG,
+                                  cfg_options=tiny_cfg_options(max_epochs=1))
+    finally:
+        set_verbose(True)
+    out = capfd.readouterr().out
+    # Three stages, then three skips on the rerun; progress counts and bars
+    # rewrite their line in place ('\r'): what stays is the last write.
+    lines = [line.split('\r')[-1] for line in out.split('\n')
+             if line.strip()]
+    assert len(lines) == 6, out
+    assert 'quiet/train' in lines[0] and 'mAP' in lines[0]
+    assert 'seed mIoU' in lines[2]
+    assert all('skipped' in line for line in lines[3:])
+    assert 'Epoch(train)' not in out and 'Config:' not in out
+    with open(work / 'logs' / 'train.log') as f:
+        assert 'Epoch(train)' in f.read()
+    assert again['seed_miou'] is not None

@@ -360,3 +360,29 @@ def test_compare_methods_table(tiny_data, tmp_path):
         assert 0 <= row['seed_miou'] <= 100
     table = format_comparison(rows)
     assert 'recam' in table and 'vs CAM' in table
+
+
+def test_comparison_rows_of_the_pipeline_driven_methods():
+    """Adversarial erasing and SEC run their own drivers: the table says
+    what they start from and prints '-' where a figure does not exist
+    (SEC's labels have no threshold and no CRF run of their own)."""
+    from mmwsss.apis.compare import format_comparison, starts_from
+    assert starts_from('ae', dict(rounds=[{}, {}, {}])) == 'scratch, 3 rounds'
+    assert starts_from('sec', {}) == 'CAM seeds as cues'
+    assert starts_from('recam', {}) == 'fine-tunes CAM'
+    common = dict(classifier_map=99.0, seconds_per_iter=0.2,
+                  relative_seconds_per_iter=1.0, background_miou=12.0)
+    rows = [
+        dict(common, method='cam', seed_miou=69.1, seed_threshold=0.25,
+             starts_from='scratch', refine='irn', crf_miou=75.0,
+             refined_miou=60.0),
+        dict(common, method='sec', seed_miou=60.0, seed_threshold=None,
+             starts_from='CAM seeds as cues', refine='sec', crf_miou=None,
+             refined_miou=None),
+    ]
+    lines = format_comparison(rows).splitlines()
+    sec = next(line for line in lines if ' sec ' in line)
+    cells = [c.strip() for c in sec.strip('|').split('|')]
+    assert cells[1] == '60.00' and cells[2] == '-' and cells[-2:] == ['-', '-']
+    cam = next(line for line in lines if ' cam ' in line)
+    assert '60.00 (irn)' in cam and '75.00' in cam

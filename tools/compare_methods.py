@@ -4,7 +4,8 @@ training seconds per iteration relative to CAM."""
 import argparse
 import os.path as osp
 
-from mmwsss.apis import METHODS, compare_methods, format_comparison
+from mmwsss.apis import (METHODS, compare_methods, format_comparison,
+                         set_verbose)
 from mmwsss.utils import save_json
 
 
@@ -22,11 +23,17 @@ def parse_args():
         action='store_true',
         help='also make and evaluate each method\'s pseudo labels: CRF '
         'only, and its paper\'s random walk (IRN / AffinityNet)')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='stream every stage\'s full logs (default: one line per stage, '
+        'full logs in <work-dir>/**/logs/<stage>.log)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    set_verbose(args.verbose)
     rows = compare_methods(
         args.data_root, args.work_dir, args.methods, refine=args.refine)
     table = format_comparison(rows)

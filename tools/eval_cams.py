@@ -1,49 +1,72 @@
 """Seed mIoU of a CAM directory against the ground-truth masks, with a
-constant background score swept over thresholds."""
+constant background score swept over thresholds. The result is written
+into the CAM directory (seed_eval_<split>.json), where make_pseudo_labels
+finds the best threshold."""
 import argparse
 import os.path as osp
 
+from mmwsss.datasets.image_labels import check_voc_layout
 from mmwsss.evaluation import (DEFAULT_THRESHOLDS, evaluate_seeds,
                                format_seed_table)
+from mmwsss.pseudo_labels import seed_eval_path
 from mmwsss.utils import save_json
 
 
-def parse_args():
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--cam-dir', required=True, help='CAM directory')
     parser.add_argument(
         '--data-root', required=True, help='dataset root in VOC layout')
-    parser.add_argument('--split', default='train', help='split to evaluate')
+    parser.add_argument(
+        '--split',
+        default='train',
+        help='split to evaluate (default: %(default)s)')
     parser.add_argument(
         '--thresholds',
         type=float,
         nargs='+',
         default=list(DEFAULT_THRESHOLDS),
-        help='background scores to try')
+        help='background scores to try (default: 0.05 to 0.95 in steps of '
+        '0.05)')
     parser.add_argument(
         '--seg-map-dir',
         default='SegmentationClass',
-        help='ground-truth folder under the data root')
+        help='ground-truth folder under the data root (default: '
+        '%(default)s)')
     parser.add_argument(
-        '--out', help='JSON output (default: seed_eval_<split>.json beside '
-        'the CAM directory)')
-    return parser.parse_args()
+        '--out',
+        help='JSON output (default: seed_eval_<split>.json in the CAM '
+        'directory)')
+    return parser
 
 
-def main():
-    args = parse_args()
+def check_data_root(data_root: str, split: str, seg_map_dir: str) -> None:
+    """Fail before any CAM is read if the data root lacks the split or its
+    masks."""
+    check_voc_layout(data_root, [split], annotations=False)
+    masks = osp.join(data_root, seg_map_dir)
+    if not osp.isdir(masks):
+        raise FileNotFoundError(
+            f'{data_root} has no ground-truth folder {seg_map_dir}/ to '
+            'evaluate seeds against (set --seg-map-dir)')
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    check_data_root(args.data_root, args.split, args.seg_map_dir)
+    if not osp.isdir(args.cam_dir):
+        raise FileNotFoundError(f'CAM directory not found: {args.cam_dir}')
     result = evaluate_seeds(
         args.cam_dir,
         args.data_root,
         split=args.split,
         thresholds=args.thresholds,
         seg_map_dir=args.seg_map_dir)
-    out = args.out or osp.join(
-        osp.dirname(osp.abspath(args.cam_dir)),
-        f'seed_eval_{args.split}.json')
+    out = args.out or seed_eval_path(args.cam_dir, args.split)
     save_json(result, out)
     print(format_seed_table(result))
     print(f'written to {out}')
+    return result
 
 
 if __name__ == '__main__':

@@ -11,51 +11,76 @@ from mmengine.config import DictAction
 from mmwsss.apis import (finish_distributed, init_cam_distributed,
                          make_cams)
 from mmwsss.cams.generate import DEFAULT_SCALES
+from mmwsss.cams.gradcam import GRADCAM_NORMS
 
 
-def parse_args():
+def build_parser():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='config the checkpoint was trained '
                         'with')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out-dir', required=True, help='CAM directory')
-    parser.add_argument('--split', default='train', help='split to run on')
-    parser.add_argument('--data-root', help='override the data root')
+    parser.add_argument(
+        '--out-dir', required=True, help='CAM directory (created if needed)')
+    parser.add_argument(
+        '--split',
+        default='train',
+        help='split to run on (default: %(default)s)')
+    parser.add_argument(
+        '--data-root', help="override the data root (default: the config's)")
     parser.add_argument(
         '--scales',
         type=float,
         nargs='+',
         default=list(DEFAULT_SCALES),
-        help='inference scales')
+        help='inference scales (default: %(default)s)')
     parser.add_argument(
-        '--no-flip', action='store_true', help='skip flipped images')
+        '--no-flip',
+        action='store_true',
+        help='skip flipped images (default: flipped images are added)')
     parser.add_argument(
         '--method',
         choices=['cam', 'gradcam', 'gradcam++'],
         default='cam',
-        help="the head's CAMs, or gradient-weighted maps of any classifier")
+        help="the head's CAMs, or gradient-weighted maps of any classifier "
+        '(default: %(default)s)')
     parser.add_argument(
         '--target-layer',
-        help='Grad-CAM layer, e.g. backbone.layer3 (default: backbone '
+        help='Grad-CAM layer, e.g. backbone.layer3 (default: the backbone '
         'output)')
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--num-workers', type=int, default=2)
-    parser.add_argument('--device', help='default: cuda when available')
+    parser.add_argument(
+        '--gradcam-norm',
+        choices=GRADCAM_NORMS,
+        help='Grad-CAM: how the maps of each scale and flip are normalised '
+        'before they are summed: minmax per map as pytorch-grad-cam, max, '
+        'or none (raw: each scale weighs 1/(h*w)) (default: the config\'s '
+        'model.test_cfg.gradcam_norm, else minmax)')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=4,
+        help='images loaded per step (default: %(default)s)')
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        default=2,
+        help='data loading workers (default: %(default)s)')
+    parser.add_argument(
+        '--device', help='device (default: cuda when available, else cpu)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch'],
         default='none',
-        help='job launcher (torchrun: pytorch)')
+        help='job launcher, torchrun: pytorch (default: %(default)s)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings in the config, key=value')
-    return parser.parse_args()
+        help='override settings in the config, key=value (default: none)')
+    return parser
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     rank, world_size, device = init_cam_distributed(args.launcher)
     written = make_cams(
         args.config,
@@ -67,6 +92,7 @@ def main():
         flip=not args.no_flip,
         method=args.method,
         target_layer=args.target_layer,
+        gradcam_norm=args.gradcam_norm,
         batch_size=args.batch_size,
         num_workers=args.num_workers,
         device=args.device or device,
@@ -77,6 +103,7 @@ def main():
     written = finish_distributed(written, world_size)
     if rank == 0:  # from init_cam_distributed: the group is gone by now
         print(f'{written} CAM files written to {args.out_dir}')
+    return written
 
 
 if __name__ == '__main__':

@@ -11,7 +11,8 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from mmwsss.apis import (finish_distributed, init_cam_distributed,
-                         load_config, make_sem_seg_labels)
+                         load_config, make_sem_seg_labels,
+                         random_walk_settings)
 from mmwsss.cams.generate import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
@@ -90,6 +91,21 @@ def evaluate(args):
 def main():
     args = parse_args()
     rank, world_size, device = init_cam_distributed(args.launcher)
+    overrides = dict(
+        beta=args.beta,
+        radius=args.radius,
+        bg_threshold=args.bg_threshold,
+        alpha=args.alpha,
+        exp_times=args.exp_times)
+    refine, walk_cfg = random_walk_settings(
+        load_config(args.config, args.cfg_options), overrides)
+    if rank == 0:
+        given = sorted(k for k, v in overrides.items() if v is not None)
+        print(f'{refine} random walk: ' +
+              ', '.join(f'{k}={v}' for k, v in sorted(walk_cfg.items())) +
+              " (the config's random_walk_cfg, then the defaults"
+              + (f'; {", ".join(given)} from the command line)'
+                 if given else ')'))
     written = make_sem_seg_labels(
         args.config,
         args.checkpoint,
@@ -97,12 +113,7 @@ def main():
         args.out_dir,
         split=args.split,
         data_root=args.data_root,
-        settings=dict(
-            beta=args.beta,
-            radius=args.radius,
-            bg_threshold=args.bg_threshold,
-            alpha=args.alpha,
-            exp_times=args.exp_times),
+        settings=overrides,
         score_dir=args.save_scores,
         num_workers=args.num_workers,
         device=args.device or device,

@@ -3,11 +3,12 @@ CAMs, seed evaluation, pseudo labels (dense CRF, or IRN / AffinityNet and
 their random walk), their evaluation, segmentation on them and its
 evaluation on the val masks. Finished stages are skipped."""
 import argparse
+import os.path as osp
 
 from mmengine.config import DictAction
 
 from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS, format_summary,
-                         run_pipeline)
+                         run_pipeline, set_verbose)
 
 
 def parse_args():
@@ -36,9 +37,25 @@ def parse_args():
         '--confident-region',
         action='store_true',
         help='IRN-style labels with 255 between the fg/bg thresholds')
-    parser.add_argument('--no-crf', action='store_true')
-    parser.add_argument('--num-workers', type=int, default=2)
-    parser.add_argument('--device', help='CAM inference device')
+    parser.add_argument(
+        '--saliency-dir',
+        help='saliency maps <id>.png (grey, 0-255) of a saliency network for '
+        'the CRF pseudo labels\' background score (Oh et al., CVPR 2017); '
+        'none is bundled')
+    parser.add_argument(
+        '--no-crf', action='store_true', help='pseudo labels without CRF')
+    parser.add_argument(
+        '--num-workers',
+        type=int,
+        default=2,
+        help='processes writing pseudo labels (default: 2)')
+    parser.add_argument(
+        '--device', help='CAM inference device (default: cuda if present)')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='stream every stage\'s full logs (default: one line per stage, '
+        'full logs in <work-dir>/**/logs/<stage>.log)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -59,11 +76,14 @@ def parse_args():
 
 def main():
     args = parse_args()
+    set_verbose(args.verbose)
     pseudo_label_cfg = {}
     if args.bg_threshold is not None:
         pseudo_label_cfg['bg_threshold'] = args.bg_threshold
     if args.confident_region:
         pseudo_label_cfg['mode'] = 'confident'
+    if args.saliency_dir is not None:
+        pseudo_label_cfg['saliency_dir'] = osp.abspath(args.saliency_dir)
     if args.no_crf:
         pseudo_label_cfg['crf'] = None
     summary = run_pipeline(

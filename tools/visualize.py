@@ -10,6 +10,8 @@ truth. For every test image drawn by mmseg's hook, use
 """
 import argparse
 
+from mmwsss.apis import init_model
+from mmwsss.cams.generate import build_split_dataset
 from mmwsss.datasets import read_split_ids, split_file
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
@@ -53,10 +55,11 @@ def main():
         out = render_label_grid(args.data_root, args.label_dir, ids,
                                 args.out, title=args.title, tile=args.tile)
     else:
-        out = render_prediction_grid(args.config, args.checkpoint,
-                                     args.data_root, ids, args.out,
-                                     split=args.split, device=args.device,
-                                     tile=args.tile)
+        model, cfg = init_model(args.config, args.checkpoint, args.device,
+                                data_root=args.data_root)
+        dataset = build_split_dataset(cfg, args.split, args.data_root)
+        out = render_prediction_grid(model, dataset, args.data_root, ids,
+                                     args.out, tile=args.tile)
     print(f'written to {out}')
 
 

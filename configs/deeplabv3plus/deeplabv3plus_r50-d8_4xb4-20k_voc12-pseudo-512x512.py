@@ -1,5 +1,6 @@
-# DeepLabV3+ (what most WSSS papers report) on pseudo labels: ResNetV1c-50
-# d8, ImageNet init, mmseg's VOC 20k schedule.
+# DeepLabV3+ on pseudo labels (the WSSS papers report DeepLab-v2: see
+# configs/deeplabv2): ResNetV1c-50 d8, ImageNet init, mmseg's VOC 20k
+# schedule.
 _base_ = [
     'mmseg::_base_/models/deeplabv3plus_r50-d8.py',
     '../_base_/datasets/voc12_pseudo.py', 'mmseg::_base_/default_runtime.py',

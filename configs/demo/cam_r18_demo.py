@@ -15,6 +15,7 @@ model = dict(
         # The demo keeps mmseg's ResNetV1c (deep stem) whatever the VOC
         # configs' backbone is: its figures were measured on it.
         type='ResNetV1c',
+        contract_dilation=True,
         depth=18,
         stem_channels=32,
         base_channels=32,

@@ -1,14 +1,16 @@
-# ReCAM on MS-COCO 2014 (Chen et al., CVPR 2022): fine-tune the COCO CAM
-# classifier with the ReCAM head; the official COCO run uses λ = 0.1,
-# batch 6, 4 epochs, lr 5e-4 for the new classifier.
+# ReCAM on MS-COCO 2014 (Chen et al., CVPR 2022; run_sample_coco.py,
+# step_coco/train_recam.py): fine-tune the COCO CAM classifier
+# (../cam/cam_r50_coco.py, ReCAM's COCO CAM stage) with the ReCAM head,
+# λ = 0.1, 1 GPU x 6, 4 epochs, lr 5e-4 for the new classifier.
 #   python tools/train.py configs/recam/recam_r50_coco.py \
 #       --cfg-options load_from=work_dirs/cam_r50_coco/epoch_5.pth
 _base_ = '../cam/cam_r50_coco.py'
 load_from = 'work_dirs/cam_r50_coco/epoch_5.pth'
+base_cam_config = 'cam/cam_r50_coco.py'
 model = dict(
     backbone=dict(frozen_stages=0, init_cfg=None),
-    cam_head=dict(type='ReCAMHead', recam_loss_weight=0.1),
-    test_cfg=dict(bg_threshold=0.5))
+    cam_head=dict(type='ReCAMHead', recam_loss_weight=0.1))
+# recam_batch_size of run_sample_coco.py.
 train_dataloader = dict(batch_size=6)
 max_epochs = 4
 optim_wrapper = dict(

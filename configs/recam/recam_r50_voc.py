@@ -1,17 +1,25 @@
-# ReCAM stage (Chen et al., CVPR 2022): fine-tune a trained CAM classifier
-# with the ReCAM head. Point load_from at the CAM checkpoint, e.g.
+# ReCAM (Chen et al., CVPR 2022; step/train_recam.py, run_sample.py):
+# fine-tune the CAM classifier of ReCAM's pipeline (cam_r50_voc_recam.py)
+# with the ReCAM head, λ = 1, 1 GPU x 16, 4 epochs. Point load_from at that
+# checkpoint, e.g.
+#   python tools/train.py configs/recam/cam_r50_voc_recam.py
 #   python tools/train.py configs/recam/recam_r50_voc.py \
-#       --cfg-options load_from=work_dirs/cam_r50_voc/epoch_5.pth
-_base_ = '../cam/cam_r50_voc.py'
-load_from = 'work_dirs/cam_r50_voc/epoch_5.pth'
+#       --cfg-options load_from=work_dirs/cam_r50_voc_recam/epoch_5.pth
+# Seed threshold (0.21), IR-label thresholds (0.35 / 0.10) and random-walk
+# background (0.28) come with the CAM stage: ReCAM's run_sample.py uses one
+# set for both.
+_base_ = './cam_r50_voc_recam.py'
+load_from = 'work_dirs/cam_r50_voc_recam/epoch_5.pth'
+# The stage-1 config whose checkpoint load_from names (for run_pipeline).
+base_cam_config = 'recam/cam_r50_voc_recam.py'
 model = dict(
-    # ReCAM's network freezes only the stem (IRN also stops gradients
-    # after the second stage).
+    # As in the CAM stage, only conv1/bn1 are frozen (Net.train); the
+    # weights come from load_from.
     backbone=dict(frozen_stages=0, init_cfg=None),
-    cam_head=dict(type='ReCAMHead', recam_loss_weight=1.0),
-    test_cfg=dict(bg_threshold=0.5))
-# Official: 4 epochs, batch 16, lr 5e-4 for the new classifier and 5e-5 for
-# the backbone and the first classifier, weight decay 1e-4, poly decay.
+    cam_head=dict(type='ReCAMHead', recam_loss_weight=1.0))
+# PolyOptimizer groups of train_recam.py: backbone and first classifier at
+# 0.1 * recam_learning_rate = 5e-5, the ReCAM classifier at 5e-4, weight
+# decay 1e-4 everywhere, momentum slot 1e-4 (none here).
 max_epochs = 4
 optim_wrapper = dict(
     optimizer=dict(lr=5e-5),
@@ -31,8 +39,3 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-# ReCAM's refinement settings (run_sample.py): IR labels from the ReCAM maps
-# with conf_fg_thres 0.35 / conf_bg_thres 0.10 and the random walk's
-# background at 0.28; run_pipeline and the tools read them from here.
-ir_label_cfg = dict(fg_threshold=0.35, bg_threshold=0.10)
-random_walk_cfg = dict(bg_threshold=0.28)

@@ -1,3 +1,4 @@
+from .adversarial_erasing import run_adversarial_erasing
 from .cams import (finish_distributed, init_cam_distributed, init_cam_model,
                    make_cams)
 from .compare import compare_methods, format_comparison
@@ -7,13 +8,16 @@ from .pipeline import (METHODS, PRESETS, REFINEMENTS, format_summary,
                        run_method_seeds, run_pipeline, run_pseudo_labels,
                        run_seed_pipeline, train_and_test, train_classifier)
 from .random_walk import make_sem_seg_labels, random_walk_settings
+from .sec import make_sec_labels, run_sec_seeds
+from .stages import set_verbose
 
 __all__ = [
     'METHODS', 'PRESETS', 'REFINEMENTS', 'compare_methods', 'default_device',
     'finish_distributed',
     'format_comparison', 'format_summary', 'init_cam_distributed',
     'init_cam_model', 'init_model', 'load_config', 'make_cams',
-    'make_sem_seg_labels', 'random_walk_settings', 'run_pseudo_labels',
+    'make_sec_labels', 'make_sem_seg_labels', 'random_walk_settings',
+    'run_adversarial_erasing', 'run_pseudo_labels', 'run_sec_seeds',
     'resolve_config_path', 'run_method_seeds', 'run_pipeline',
-    'run_seed_pipeline', 'train_and_test', 'train_classifier'
+    'run_seed_pipeline', 'set_verbose', 'train_and_test', 'train_classifier'
 ]

@@ -3,7 +3,8 @@ from prettytable import PrettyTable
 
 import os.path as osp
 
-from .pipeline import METHODS, run_method_seeds, run_pseudo_labels
+from .pipeline import (METHODS, REFINEMENTS, run_method_seeds,
+                       run_pseudo_labels)
 
 STARTS_FROM = {
     None: 'scratch',
@@ -11,6 +12,16 @@ STARTS_FROM = {
     'load_from': 'fine-tunes CAM',
     'ordinary': 'scratch + frozen CAM',
 }
+
+
+def starts_from(method: str, summary: dict) -> str:
+    """What a method's training starts from, for the comparison table."""
+    driver = METHODS[method].get('driver')
+    if driver == 'adversarial_erasing':
+        return f"scratch, {len(summary['rounds'])} rounds"
+    if driver == 'sec':
+        return 'CAM seeds as cues'
+    return STARTS_FROM[METHODS[method].get('base')]
 
 
 def compare_methods(data_root, work_dir, methods=None, preset='demo',
@@ -52,7 +63,7 @@ def compare_methods(data_root, work_dir, methods=None, preset='demo',
                 seconds_per_iter=seconds,
                 relative_seconds_per_iter=None if seconds is None else
                 seconds / cam['seconds_per_iter'],
-                starts_from=STARTS_FROM[METHODS[name].get('base')],
+                starts_from=starts_from(name, summary),
                 background_miou=summary['background_miou']))
         if refine:
             labels = run_pseudo_labels(
@@ -60,16 +71,22 @@ def compare_methods(data_root, work_dir, methods=None, preset='demo',
                 cfg_options=cfg_options,
                 refine_cfg_options=refine_cfg_options,
                 label_work_dir=osp.join(work_dir, name, 'labels'))
-            has_walk = labels['refine'] != 'crf'
+            crf = labels['crf']
             rows[-1].update(
                 refine=labels['refine'],
-                crf_miou=labels['crf']['miou'],
-                refined_miou=labels['pseudo']['miou'] if has_walk else None)
+                crf_miou=crf['miou'] if crf else None,
+                refined_miou=labels['pseudo']['miou']
+                if labels['refine'] in REFINEMENTS else None)
     return rows
 
 
+def _cell(value, fmt: str = '{:.2f}') -> str:
+    return '-' if value is None else fmt.format(value)
+
+
 def format_comparison(rows):
-    """The comparison as a table."""
+    """The comparison as a table; '-' where a method has no such figure
+    (SEC's seeds have no threshold, CSE no random-walk run of its own)."""
     refined = any('crf_miou' in row for row in rows)
     table = PrettyTable([
         'method', 'seed mIoU (%)', 'best threshold', 'classifier mAP (%)',
@@ -77,18 +94,20 @@ def format_comparison(rows):
     ] + (['CRF mask mIoU (%)', 'random-walk mask mIoU (%)'] if refined else
          []))
     for row in rows:
-        rel = row['relative_seconds_per_iter']
         cells = [
-            row['method'], f"{row['seed_miou']:.2f}",
-            f"{row['seed_threshold']:.2f}", f"{row['classifier_map']:.2f}",
-            '-' if row['seconds_per_iter'] is None else
-            f"{row['seconds_per_iter']:.3f}",
-            '-' if rel is None else f'{rel:.2f}x', row['starts_from']
+            row['method'],
+            _cell(row['seed_miou']),
+            _cell(row['seed_threshold']),
+            _cell(row['classifier_map']),
+            _cell(row['seconds_per_iter'], '{:.3f}'),
+            _cell(row['relative_seconds_per_iter'], '{:.2f}x'),
+            row['starts_from'],
         ]
         if refined:
             cells += [
-                f"{row['crf_miou']:.2f}", '-' if row['refined_miou'] is None
-                else f"{row['refined_miou']:.2f} ({row['refine']})"
+                _cell(row.get('crf_miou')),
+                '-' if row.get('refined_miou') is None else
+                f"{row['refined_miou']:.2f} ({row['refine']})",
             ]
         table.add_row(cells)
     return table.get_string()

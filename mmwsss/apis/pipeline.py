@@ -7,7 +7,7 @@ in a ``stages.json`` when it finishes and is skipped on a rerun:
 import json
 import os
 import os.path as osp
-import time
+from typing import Optional
 
 from mmengine.logging import print_log
 from prettytable import PrettyTable
@@ -23,11 +23,13 @@ from mmwsss.utils import save_json
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid,
                                   render_refinement_grid)
+from .adversarial_erasing import run_adversarial_erasing
 from .cams import make_cams
 from .config import load_config
 from .model import init_model
 from .random_walk import make_sem_seg_labels
-from .stages import StageRecord, run_stage, train_and_test
+from .sec import make_sec_labels, run_sec_seeds
+from .stages import StageRecord, run_stage, stage_label, train_and_test
 
 # Stage-1 configs of each seed method. ``base``: how the method uses a
 # trained CAM classifier ('reuse' its weights, 'load_from' to fine-tune,
@@ -103,19 +105,39 @@ PRESETS = {
         cam_split='train_aug',
         seed_split='train',
         val_split='val',
-        seg_config='encnet/encnet_r50-d8_4xb4-20k_voc12-pseudo-512x512.py',
+        # The papers' segmentation stage (IRN 63.5, ReCAM 68.5 val).
+        seg_config='deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12-pseudo-'
+        '321x321.py',
         true_mask_dir='SegmentationClassAug'),
 }
 
 
-def train_classifier(config, work_dir, data_root, num_classes,
-                     cfg_options=None):
+def train_classifier(config: str,
+                     work_dir: str,
+                     data_root: str,
+                     num_classes: int,
+                     cfg_options: Optional[dict] = None,
+                     label: Optional[str] = None) -> tuple:
     """Train a stage-1 classifier for ``num_classes`` foreground classes;
     see :func:`train_and_test`."""
     options = {'model.cam_head.num_classes': num_classes}
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
-    return train_and_test(cfg, work_dir)
+    return train_and_test(cfg, work_dir, label=label)
+
+
+def _summarize_training(outputs: dict) -> str:
+    """The console's result of a training stage: its test metrics."""
+    metrics = outputs.get('metrics') or {}
+    names = {'multi-label/mAP': 'mAP', 'mIoU': 'mIoU'}
+    return ', '.join(f'{short} {metrics[key]:.2f}'
+                     for key, short in names.items() if key in metrics)
+
+
+def _summarize_json(path: str, template: str) -> str:
+    """``template`` filled from the JSON result at ``path``."""
+    with open(path) as f:
+        return template.format(**json.load(f))
 
 
 def run_seed_pipeline(data_root,
@@ -155,45 +177,48 @@ def run_seed_pipeline(data_root,
 
     if checkpoint is not None and not record.done('train'):
         record.finish('train', 0.0, checkpoint=checkpoint, metrics={})
-    if not record.done('train'):
-        start = time.time()
+
+    def train_work():
         trained, metrics, seconds_per_iter = train_classifier(
             config, osp.join(work_dir, 'classifier'), data_root, num_classes,
-            cfg_options)
-        record.finish(
-            'train',
-            time.time() - start,
+            cfg_options, label=stage_label(record, 'train'))
+        return dict(
             checkpoint=trained,
             metrics=metrics,
             seconds_per_iter=seconds_per_iter)
-    train = record.get('train')
+
+    train = run_stage(record, 'train', train_work, _summarize_training)
     if train_only:
         return dict(train, stage_seconds=record.seconds())
 
     cam_dir = osp.join(work_dir, 'cams')
-    if not record.done('cams'):
-        start = time.time()
-        make_cams(
-            config,
-            train['checkpoint'],
-            cam_dir,
-            split=cam_split,
-            data_root=data_root,
-            method=cam_method,
-            device=device,
-            cfg_options={
-                'model.cam_head.num_classes': num_classes,
-                **(cfg_options or {})
-            })
-        record.finish('cams', time.time() - start, cam_dir=cam_dir)
+    run_stage(
+        record, 'cams', lambda: dict(
+            cam_dir=cam_dir,
+            written=make_cams(
+                config,
+                train['checkpoint'],
+                cam_dir,
+                split=cam_split,
+                data_root=data_root,
+                method=cam_method,
+                device=device,
+                cfg_options={
+                    'model.cam_head.num_classes': num_classes,
+                    **(cfg_options or {})
+                })))
 
     seed_json = osp.join(work_dir, f'seed_eval_{seed_split}.json')
-    if not record.done('seeds'):
-        start = time.time()
+
+    def seed_work():
         result = evaluate_seeds(cam_dir, data_root, seed_split)
         save_json(result, seed_json)
         print_log(format_seed_table(result), logger='current')
-        record.finish('seeds', time.time() - start, seed_json=seed_json)
+        return dict(seed_json=seed_json)
+
+    run_stage(record, 'seeds', seed_work, lambda out: _summarize_json(
+        out['seed_json'], 'seed mIoU {best_miou:.2f} at background '
+        '{best_threshold:.2f}'))
     with open(seed_json) as f:
         seeds = json.load(f)
 
@@ -237,6 +262,23 @@ def method_config(method, preset):
     return config
 
 
+def base_cam_config(config: str, preset: str) -> str:
+    """The CAM config that ``config`` builds on: its ``base_cam_config``
+    (ReCAM's own CAM recipe, CSE's ordinary classifier), else the CAM
+    method's config of ``preset``."""
+    return load_config(config).get('base_cam_config') or method_config(
+        'cam', preset)
+
+
+def base_cam_dir(cam_config: str, preset: str) -> str:
+    """Folder of the CAM classifier under a comparison's work dir: ``cam``
+    for the CAM method's own config (shared by Grad-CAM, ReCAM, CSE), else
+    named after the config."""
+    if cam_config == method_config('cam', preset):
+        return 'cam'
+    return osp.splitext(osp.basename(cam_config))[0]
+
+
 def run_method_seeds(data_root,
                      work_dir,
                      method,
@@ -258,14 +300,41 @@ def run_method_seeds(data_root,
     splits = dict(
         cam_split=PRESETS[preset]['cam_split'],
         seed_split=PRESETS[preset]['seed_split'])
-    options = dict(cfg_options or {})
-    checkpoint = None
-    base = spec.get('base')
-    if base is not None:
+    driver = spec.get('driver')
+    if driver == 'adversarial_erasing':
+        return run_adversarial_erasing(
+            data_root,
+            osp.join(work_dir, method),
+            config,
+            cfg_options=cfg_options,
+            device=device,
+            **splits)
+    if driver == 'sec':
+        # SEC's cues are read off the CAM classifier's seeds.
         cam = run_seed_pipeline(
             data_root,
             osp.join(work_dir, 'cam'),
             method_config('cam', preset),
+            cfg_options=cfg_options,
+            device=device,
+            **splits)
+        return run_sec_seeds(
+            data_root,
+            osp.join(work_dir, method),
+            config,
+            cam['cam_dir'],
+            cfg_options=cfg_options,
+            device=device,
+            **splits)
+    options = dict(cfg_options or {})
+    checkpoint = None
+    base = spec.get('base')
+    if base is not None:
+        cam_config = base_cam_config(config, preset)
+        cam = run_seed_pipeline(
+            data_root,
+            osp.join(work_dir, base_cam_dir(cam_config, preset)),
+            cam_config,
             cfg_options=cfg_options,
             train_only=True,
             **splits)
@@ -276,7 +345,7 @@ def run_method_seeds(data_root,
         else:
             options['model.ordinary_checkpoint'] = cam['checkpoint']
             options['model.ordinary_classifier'] = ordinary_classifier_of(
-                method_config('cam', preset),
+                cam_config,
                 len(foreground_class_names(data_root)), cfg_options)
     return run_seed_pipeline(
         data_root,
@@ -294,10 +363,10 @@ def segmentation_config(config, data_root, num_classes, train_split,
                         cfg_options=None):
     """A segmentation config trained on ``train_split`` with pseudo labels
     (``pseudo_label_dir``) or with the true masks (``true_mask_dir``)."""
-    options = {
-        'model.decode_head.num_classes': num_classes + 1,
-        'model.auxiliary_head.num_classes': num_classes + 1,
-    }
+    options = {'model.decode_head.num_classes': num_classes + 1}
+    # DeepLab-v2 has no auxiliary head.
+    if load_config(config).model.get('auxiliary_head') is not None:
+        options['model.auxiliary_head.num_classes'] = num_classes + 1
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
     train_set = cfg.train_dataloader.dataset
@@ -327,7 +396,9 @@ def evaluate_label_stage(record, name, label_dir, data_root, split, out):
         print_log(format_pseudo_label_table(result), logger='current')
         return dict(result_json=out)
 
-    run_stage(record, name, work)
+    run_stage(record, name, work, lambda outputs: _summarize_json(
+        outputs['result_json'], 'mIoU {miou:.2f}, precision '
+        '{mean_precision:.2f}, recall {mean_recall:.2f}'))
     with open(out) as f:
         return json.load(f)
 
@@ -409,7 +480,8 @@ def run_refinement(record, refine, seeds, data_root, work_dir, preset,
         config = osp.join(train_dir, f'{refine}_config.py')
         cfg.dump(config)
         checkpoint, _, seconds_per_iter = train_and_test(
-            cfg, train_dir, test=False)
+            cfg, train_dir, test=False,
+            label=stage_label(record, 'affinity_train'))
         return dict(
             config=config,
             checkpoint=checkpoint,
@@ -460,6 +532,8 @@ def run_pseudo_labels(data_root,
         dict: ``seeds`` (the seed summary), ``refine``, ``crf`` and
         ``pseudo`` (evaluations of the CRF-only labels and of the labels
         used), ``label_dir`` and ``record`` (the :class:`StageRecord`).
+        ``pseudo_label_cfg`` may name ``saliency_dir`` (user-supplied
+        saliency maps for the background score of the CRF labels).
     """
     preset_cfg = PRESETS[preset] if preset in PRESETS else None
     if preset_cfg is None:
@@ -473,6 +547,9 @@ def run_pseudo_labels(data_root,
         preset_cfg['cam_split'], preset_cfg['seed_split'],
         preset_cfg['val_split']
     ])
+    saliency_dir = (pseudo_label_cfg or {}).get('saliency_dir')
+    if saliency_dir is not None and not osp.isdir(saliency_dir):
+        raise FileNotFoundError(f'saliency folder not found: {saliency_dir}')
     num_classes = len(foreground_class_names(data_root))
     os.makedirs(work_dir, exist_ok=True)
     seeds = run_method_seeds(data_root, work_dir, method, preset,
@@ -481,6 +558,10 @@ def run_pseudo_labels(data_root,
     os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
     seed_split = preset_cfg['seed_split']
+
+    if METHODS.get(method, {}).get('driver') == 'sec':
+        return sec_pseudo_labels(record, seeds, data_root, preset_cfg,
+                                 device)
 
     settings = dict(bg_threshold=seeds['seed_threshold'], crf=CRF_DEFAULTS)
     settings.update(pseudo_label_cfg or {})
@@ -523,6 +604,38 @@ def run_pseudo_labels(data_root,
         record=record)
 
 
+def sec_pseudo_labels(record: StageRecord, seeds: dict, data_root: str,
+                      preset_cfg: dict, device: Optional[str] = None) -> dict:
+    """SEC's pseudo labels: its segmentation network's labels (with its
+    test-time CRF), of the seed split from the seed stage and of the rest
+    of the training split here. No separate CRF or random walk follows."""
+    label_dir = seeds['label_dir']
+    cam_split, seed_split = preset_cfg['cam_split'], preset_cfg['seed_split']
+    if cam_split != seed_split:
+        label_dir = osp.join(record.work_dir, 'pseudo_labels')
+        trained = StageRecord(osp.dirname(seeds['label_dir'])).get('train')
+        run_stage(
+            record, 'pseudo_labels', lambda: dict(
+                label_dir=label_dir,
+                written=make_sec_labels(
+                    trained['config'],
+                    trained['checkpoint'],
+                    label_dir,
+                    split=cam_split,
+                    data_root=data_root,
+                    device=device)))
+    pseudo = evaluate_label_stage(
+        record, 'pseudo_eval', label_dir, data_root, seed_split,
+        osp.join(label_dir, f'pseudo_eval_{seed_split}.json'))
+    return dict(
+        seeds=seeds,
+        refine='sec',
+        crf=None,
+        pseudo=pseudo,
+        label_dir=label_dir,
+        record=record)
+
+
 def run_pipeline(data_root,
                  work_dir,
                  method='recam',
@@ -559,16 +672,17 @@ def run_pipeline(data_root,
         runs.append(('full_supervision',
                      dict(true_mask_dir=preset_cfg['true_mask_dir'])))
     for name, source in runs:
-        if record.done(name):
-            continue
-        start = time.time()
-        cfg = segmentation_config(seg_config, data_root, num_classes,
-                                  preset_cfg['cam_split'],
-                                  cfg_options=seg_cfg_options, **source)
-        checkpoint, metrics, _ = train_and_test(cfg, osp.join(work_dir, name))
-        record.finish(
-            name, time.time() - start, checkpoint=checkpoint,
-            metrics=metrics)
+
+        def train_segmentor(name=name, source=source):
+            cfg = segmentation_config(seg_config, data_root, num_classes,
+                                      preset_cfg['cam_split'],
+                                      cfg_options=seg_cfg_options, **source)
+            checkpoint, metrics, _ = train_and_test(
+                cfg, osp.join(work_dir, name),
+                label=stage_label(record, name))
+            return dict(checkpoint=checkpoint, metrics=metrics)
+
+        run_stage(record, name, train_segmentor, _summarize_training)
 
     final = record.get('segmentation')['metrics']['mIoU']
     summary = dict(
@@ -580,7 +694,7 @@ def run_pipeline(data_root,
         seed_threshold=seeds['seed_threshold'],
         background_miou=seeds['background_miou'],
         classifier_map=seeds['classifier_map'],
-        crf_pseudo_miou=crf['miou'],
+        crf_pseudo_miou=crf['miou'] if crf else None,
         pseudo_miou=pseudo['miou'],
         pseudo_precision=pseudo['mean_precision'],
         pseudo_recall=pseudo['mean_recall'],
@@ -589,7 +703,7 @@ def run_pipeline(data_root,
         cam_dir=seeds['cam_dir'],
         pseudo_label_dir=osp.abspath(label_dir),
         segmentation_checkpoint=record.get('segmentation')['checkpoint'])
-    if refine != 'crf':
+    if refine in REFINEMENTS:
         summary.update(
             refine_pseudo_miou=pseudo['miou'],
             refine_settings=record.get('pseudo_labels')['settings'],
@@ -608,7 +722,7 @@ def run_pipeline(data_root,
                             cfg_options=seg_cfg_options,
                             pseudo_label_dir=label_dir),
         summary['segmentation_checkpoint'], preset_cfg, device)
-    if refine != 'crf':
+    if refine in REFINEMENTS:
         summary['figures']['refinement'] = render_refinement_figure(
             work_dir, data_root, seeds['cam_dir'],
             record.get('affinity_train'), {
@@ -616,7 +730,13 @@ def run_pipeline(data_root,
                 'CRF': osp.join(work_dir, 'crf_labels')
             }, summary['refine_settings'], preset_cfg, device)
     stage_seconds = {}
-    for stage_dir in ('cam', method):
+    # The seed stages: the method's folder and the CAM classifier's it
+    # builds on.
+    seed_dirs = [
+        d for d in sorted(os.listdir(work_dir))
+        if osp.isfile(osp.join(work_dir, d, 'stages.json'))
+    ]
+    for stage_dir in seed_dirs:
         path = osp.join(work_dir, stage_dir)
         for stage, seconds in StageRecord(path).seconds().items():
             stage_seconds[f'{stage_dir}/{stage}'] = seconds
@@ -647,9 +767,12 @@ def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
                           figures['pseudo_labels'],
                           truth_dir=preset_cfg['true_mask_dir'])
     if not osp.isfile(figures['predictions']):
-        render_prediction_grid(seg_cfg, seg_checkpoint, data_root, val_ids,
-                               figures['predictions'],
-                               split=preset_cfg['val_split'], device=device)
+        model, cfg = init_model(seg_cfg, seg_checkpoint, device,
+                                data_root=data_root)
+        render_prediction_grid(
+            model,
+            build_split_dataset(cfg, preset_cfg['val_split'], data_root),
+            data_root, val_ids, figures['predictions'])
     return figures
 
 

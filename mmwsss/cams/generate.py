@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Subset
 
 from mmwsss.utils import remove_stale_tmp_files
 from .cam_file import CAM_STRIDE, save_cam_file
-from .gradcam import GradCAM
+from .gradcam import GRADCAM_NORMS, GradCAM
 from .inference import normalize_cams
 
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
@@ -67,6 +67,7 @@ def generate_cams(model,
                   flip=True,
                   method='cam',
                   target_layer=None,
+                  gradcam_norm=None,
                   batch_size=4,
                   num_workers=2,
                   rank=0,
@@ -92,6 +93,11 @@ def generate_cams(model,
             ``'gradcam++'``.
         target_layer (str, optional): Grad-CAM layer; default the backbone
             output.
+        gradcam_norm (str, optional): Grad-CAM / Grad-CAM++: how each
+            scale's and flip's maps are normalised before they are summed
+            (see :class:`GradCAM`); default the model's
+            ``test_cfg['gradcam_norm']``, else ``'minmax'``. Plain CAMs are
+            summed raw, as IRN does.
         batch_size (int): Images loaded per step.
         num_workers (int): Data loading workers.
         rank (int): This process's shard of the ids.
@@ -101,6 +107,14 @@ def generate_cams(model,
     Returns:
         int: Number of CAM files written by this call.
     """
+    if method not in ('cam', 'gradcam', 'gradcam++'):
+        raise ValueError(f"method must be 'cam', 'gradcam' or 'gradcam++', "
+                         f'got {method!r}')
+    if gradcam_norm is None:
+        gradcam_norm = model.test_cfg.get('gradcam_norm', 'minmax')
+    if gradcam_norm not in GRADCAM_NORMS:
+        raise ValueError(f'gradcam_norm must be one of {GRADCAM_NORMS}, got '
+                         f'{gradcam_norm!r}')
     os.makedirs(out_dir, exist_ok=True)
     # Shards are fixed by index, so ranks need no communication and a rerun
     # with any number of ranks completes exactly the missing files.
@@ -114,13 +128,16 @@ def generate_cams(model,
         index for index, name in shard.items()
         if not osp.exists(osp.join(out_dir, name))
     ]
+    if progress and len(pending) < len(shard):
+        print(f'{len(shard) - len(pending)} of {len(shard)} CAM files are '
+              f'already in {out_dir}; writing {len(pending)}')
     if not pending:
         return 0
 
     model.eval()
     model.test_cfg.update(scales=tuple(scales), flip=flip)
-    cam_fn = None if method == 'cam' else GradCAM(model, method,
-                                                  target_layer)
+    cam_fn = None if method == 'cam' else GradCAM(
+        model, method, target_layer, norm=gradcam_norm)
     loader = DataLoader(
         Subset(dataset, pending),
         batch_size=batch_size,

@@ -1,6 +1,32 @@
 """Grad-CAM and Grad-CAM++ maps of every class, in one batched backward."""
 import torch
 
+#: How each forward pass's maps are normalised before the multi-scale sum:
+#: ``'minmax'`` as pytorch-grad-cam's ``scale_cam_image``, ``'max'`` by the
+#: maximum only, ``'none'`` raw (the sum then weighs scales unequally).
+GRADCAM_NORMS = ('minmax', 'max', 'none')
+
+
+def normalize_maps(maps: torch.Tensor,
+                   norm: str = 'minmax',
+                   eps: float = 1e-7) -> torch.Tensor:
+    """Normalise every ``[h, w]`` map of ``[..., h, w]`` on its own.
+
+    ``'minmax'`` is pytorch-grad-cam's ``scale_cam_image`` (``m - min``,
+    then divided by ``1e-7 + max``); ``'max'`` divides by ``eps + max``;
+    ``'none'`` returns ``maps`` unchanged.
+    """
+    if norm not in GRADCAM_NORMS:
+        raise ValueError(f'Grad-CAM normalisation must be one of '
+                         f'{GRADCAM_NORMS}, got {norm!r}')
+    if norm == 'none':
+        return maps
+    flat = maps.flatten(-2)
+    if norm == 'minmax':
+        maps = maps - flat.min(dim=-1).values[..., None, None]
+        flat = maps.flatten(-2)
+    return maps / (eps + flat.max(dim=-1).values[..., None, None])
+
 
 class GradCAM:
     """Gradient-weighted class activation maps of a classifier.
@@ -16,6 +42,15 @@ class GradCAM:
     the classifier weights over ``h * w``, so Grad-CAM there equals CAM up to
     scale; an earlier ``target_layer`` gives different maps.
 
+    That ``1 / (h * w)`` differs between scales: summed raw over the scales
+    of multi-scale inference, a 0.5x map would weigh 16 times as much as a
+    2x one. With ``norm='minmax'`` (what CAM files use by default, see
+    :func:`~mmwsss.cams.generate.generate_cams`) every forward pass's maps
+    (each scale and each flip) are ReLU'd and min-max normalised per map
+    before the caller sums them, as pytorch-grad-cam (``BaseCAM.forward``
+    under ``aug_smooth``) normalises each augmentation's map with
+    ``scale_cam_image`` before averaging them.
+
     Args:
         model (CAMClassifier): The classifier; ``model._forward`` gives
             logits ``[B, K]``.
@@ -23,14 +58,23 @@ class GradCAM:
         target_layer (str, optional): Name of the module whose output is
             used (its last element if it returns a tuple); default the
             backbone's output.
+        norm (str): Per-map normalisation of each forward pass's maps, one
+            of :data:`GRADCAM_NORMS`: ``'minmax'`` (pytorch-grad-cam's),
+            ``'max'``, or ``'none'`` (raw maps, ReLU left to the caller).
+            Default: ``'none'``.
     """
 
-    def __init__(self, model, method='gradcam', target_layer=None):
+    def __init__(self, model, method='gradcam', target_layer=None,
+                 norm='none'):
         if method not in ('gradcam', 'gradcam++'):
             raise ValueError(
                 f"method must be 'gradcam' or 'gradcam++', got {method!r}")
+        if norm not in GRADCAM_NORMS:
+            raise ValueError(f'Grad-CAM normalisation must be one of '
+                             f'{GRADCAM_NORMS}, got {norm!r}')
         self.model = model
         self.method = method
+        self.norm = norm
         name = target_layer or 'backbone'
         try:
             self.layer = model.get_submodule(name)
@@ -38,8 +82,9 @@ class GradCAM:
             raise KeyError(f'target layer {name!r} is not a module of '
                            f'{type(model).__name__}') from None
 
-    def __call__(self, images):
-        """Raw maps ``[B, K, h, w]`` (ReLU is left to the caller)."""
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        """Maps ``[B, K, h, w]`` of every class: ReLU'd and normalised per
+        map, or with ``norm='none'`` raw (ReLU left to the caller)."""
         captured = {}
 
         def hook(module, args, output):
@@ -78,4 +123,7 @@ class GradCAM:
             alphas = (grads2 / denominator.where(defined, 1.0)).where(
                 defined, 0.0)
             weights = (alphas * grads.relu()).sum(dim=(3, 4))
-        return torch.einsum('bkc,bchw->bkhw', weights, activation)
+        maps = torch.einsum('bkc,bchw->bkhw', weights, activation)
+        if self.norm == 'none':
+            return maps
+        return normalize_maps(maps.relu(), self.norm)

@@ -3,6 +3,7 @@ parallel."""
 import os
 import os.path as osp
 from functools import partial
+from typing import Tuple
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
@@ -14,8 +15,8 @@ from mmwsss.datasets.image_labels import (check_voc_layout,
                                           read_split_ids, split_file)
 from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
                           require_files, save_palette_png)
-from .labels import (confident_region_label, label_from_cams,
-                     psa_affinity_label)
+from .labels import (SALIENCY_DEFAULTS, confident_region_label,
+                     label_from_cams, psa_affinity_label, saliency_label)
 
 
 def _load_rgb(path):
@@ -28,16 +29,48 @@ def _load_rgb(path):
         raise ValueError(f'{path}: unreadable image ({e})') from None
 
 
+def load_saliency(path: str, shape: Tuple[int, int]) -> np.ndarray:
+    """A saliency PNG (grey, or colour converted to grey by PIL) as float32
+    ``[H, W]`` in [0, 1] (value / 255), resized bilinearly to ``shape``
+    when its size differs (saliency networks often work at a fixed size).
+    """
+    try:
+        with Image.open(path) as image:
+            if image.mode in ('RGB', 'RGBA', 'LA', '1'):
+                image = image.convert('L')
+            if image.mode != 'L':
+                raise ValueError(f'{path}: a saliency map must be an 8-bit '
+                                 f'grey PNG in [0, 255], got mode '
+                                 f'{image.mode!r}')
+            saliency = np.asarray(image, dtype=np.float32) / 255
+    except FileNotFoundError:
+        raise FileNotFoundError(f'saliency map not found: {path}') from None
+    except OSError as e:
+        raise ValueError(f'{path}: unreadable saliency map ({e})') from None
+    if saliency.shape != tuple(shape):
+        resized = Image.fromarray(saliency).resize(
+            (shape[1], shape[0]), Image.BILINEAR)
+        saliency = np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+    return saliency
+
+
 def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
                      bg_threshold=0.15, alpha=16.0, fg_threshold=0.30,
                      low_threshold=0.05, crf=None, num_classes=None,
-                     low_alpha=4.0, high_alpha=32.0):
+                     low_alpha=4.0, high_alpha=32.0, saliency_path=None,
+                     saliency_cfg=None):
     """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
     needs_image = crf is not None or mode == 'psa_affinity'
     image = _load_rgb(image_path) if needs_image else None
     shape = image.shape[:2] if image is not None else None
     cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
     cams, keys = cam['high_res'], cam['keys']
+    if saliency_path is not None:
+        check_saliency_settings(mode, bg_mode, saliency_cfg)
+        saliency = load_saliency(saliency_path, cams.shape[1:])
+        rules = dict(SALIENCY_DEFAULTS, **(saliency_cfg or {}))
+        return saliency_label(cams, keys, saliency, bg_threshold,
+                              image=image, crf=crf, **rules)
     if mode == 'argmax':
         return label_from_cams(cams, keys, bg_mode, bg_threshold, alpha,
                                image, crf)
@@ -51,9 +84,25 @@ def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
                      f'got {mode!r}')
 
 
-def _write_one(img_id, images, cam_dir, out_dir, settings):
+def check_saliency_settings(mode, bg_mode, saliency_cfg=None):
+    """Saliency replaces the background score of argmax labels; fail on
+    combinations it cannot mean and on unknown settings."""
+    if mode != 'argmax' or bg_mode != 'constant':
+        raise ValueError(f'saliency maps give the background score of argmax '
+                         f'labels; they cannot be combined with mode '
+                         f'{mode!r} / bg_mode {bg_mode!r}')
+    unknown = set(saliency_cfg or {}) - set(SALIENCY_DEFAULTS)
+    if unknown:
+        raise KeyError(f'unknown saliency settings {sorted(unknown)}; '
+                       f'expected {sorted(SALIENCY_DEFAULTS)}')
+
+
+def _write_one(img_id, images, cam_dir, out_dir, settings, saliency_dir):
+    saliency_path = None if saliency_dir is None else osp.join(
+        saliency_dir, img_id + '.png')
     label = pseudo_label_for(
-        osp.join(cam_dir, img_id + '.npy'), images[img_id], **settings)
+        osp.join(cam_dir, img_id + '.npy'), images[img_id],
+        saliency_path=saliency_path, **settings)
     save_palette_png(label, osp.join(out_dir, img_id + '.png'))
     return img_id
 
@@ -74,7 +123,9 @@ def generate_pseudo_labels(cam_dir,
                            high_alpha=32.0,
                            num_workers=2,
                            progress=True,
-                           images=None):
+                           images=None,
+                           saliency_dir=None,
+                           saliency_cfg=None):
     """Turn IRN-format CAM files into palette PNG pseudo labels.
 
     Args:
@@ -103,10 +154,20 @@ def generate_pseudo_labels(cam_dir,
         images (dict, optional): ``img_id -> image path`` of a dataset in
             another layout (COCO); default: the ids of ``split`` in VOC
             layout under ``data_root``.
+        saliency_dir (str, optional): Saliency maps ``<id>.png`` (grey, 0 to
+            255, any size: resized to the image) of a saliency network;
+            the background score then comes from them (argmax mode, see
+            :func:`~mmwsss.pseudo_labels.labels.saliency_label`), with
+            ``bg_threshold`` as the floor every score must reach. All maps
+            are checked to exist before any label is written.
+        saliency_cfg (dict, optional): Overrides of ``SALIENCY_DEFAULTS``
+            (OAA's unsure-pixel rules).
 
     Returns:
         int: Labels written by this call; existing ones are kept.
     """
+    if saliency_dir is not None:
+        check_saliency_settings(mode, bg_mode, saliency_cfg)
     if images is None:
         check_voc_layout(data_root, [split], annotations=False)
         ids = read_split_ids(split_file(split, data_root))
@@ -119,11 +180,19 @@ def generate_pseudo_labels(cam_dir,
     ids = list(images)
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
-    os.makedirs(out_dir, exist_ok=True)
-    remove_stale_tmp_files(out_dir)
     pending = [
         i for i in ids if not osp.isfile(osp.join(out_dir, i + '.png'))
     ]
+    if saliency_dir is not None:
+        require_files(saliency_dir, pending, '.png',
+                      f'saliency maps of split {split!r}')
+        for img_id in pending:
+            check_image_file(osp.join(saliency_dir, img_id + '.png'))
+    os.makedirs(out_dir, exist_ok=True)
+    remove_stale_tmp_files(out_dir)
+    if progress and len(pending) < len(ids):
+        print(f'{len(ids) - len(pending)} of {len(ids)} pseudo labels are '
+              f'already in {out_dir}; writing {len(pending)}')
     if not pending:
         return 0
     if crf is not None or mode == 'psa_affinity':
@@ -140,13 +209,15 @@ def generate_pseudo_labels(cam_dir,
         crf=crf,
         num_classes=num_classes,
         low_alpha=low_alpha,
-        high_alpha=high_alpha)
+        high_alpha=high_alpha,
+        saliency_cfg=saliency_cfg)
     work = partial(
         _write_one,
         images=images,
         cam_dir=cam_dir,
         out_dir=out_dir,
-        settings=settings)
+        settings=settings,
+        saliency_dir=saliency_dir)
     if num_workers > 1:
         track_parallel_progress(work, pending, num_workers, keep_order=False)
     elif progress:

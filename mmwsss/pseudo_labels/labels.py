@@ -1,10 +1,25 @@
-"""Label maps from normalised CAMs: background scores, argmax labels and
-IRN's confident regions."""
+"""Label maps from normalised CAMs: background scores, argmax labels,
+saliency-guided labels and IRN's confident regions."""
+from typing import Optional, Sequence
+
 import numpy as np
 
 from .crf import crf_refine_labels, crf_refine_scores
 
 IGNORE_INDEX = 255
+
+#: The unsure-pixel rules of OAA's proxy labels (``gen_gt.py``, Jiang et
+#: al., ICCV 2019): pixels where more than one score (background
+#: included) exceeds ``conflict_threshold``, and pixels labelled background
+#: that are salient (saliency at least ``uncertain_saliency``, OAA's 32 of
+#: 255) or that a CAM above ``uncertain_cam`` claims, become 255; an image
+#: whose foreground covers less than ``min_foreground_ratio`` of it is
+#: ignored whole. ``None`` (or 0 for the ratio) turns a rule off.
+SALIENCY_DEFAULTS = dict(
+    conflict_threshold=0.9,
+    uncertain_saliency=32 / 255,
+    uncertain_cam=0.8,
+    min_foreground_ratio=0.01)
 
 
 def background_score(cams, mode='constant', threshold=0.15, alpha=16.0):
@@ -55,6 +70,74 @@ def label_from_cams(cams, keys, bg_mode='constant', bg_threshold=0.15,
     if crf is not None:
         index = crf_refine_labels(image, index, len(keys) + 1, **crf)
     return to_class_labels(index, keys).astype(np.uint8)
+
+
+def saliency_label(cams: np.ndarray,
+                   keys: Sequence[int],
+                   saliency: np.ndarray,
+                   bg_threshold: float = 0.30,
+                   conflict_threshold: Optional[float] = 0.9,
+                   uncertain_saliency: Optional[float] = 32 / 255,
+                   uncertain_cam: Optional[float] = 0.8,
+                   min_foreground_ratio: float = 0.01,
+                   image: Optional[np.ndarray] = None,
+                   crf: Optional[dict] = None) -> np.ndarray:
+    """Pseudo label with a saliency map as the background cue.
+
+    The saliency-guided proxy labels of OAA (Jiang et al., "Integral Object
+    Mining via Online Attention Accumulation", ICCV 2019; its
+    ``gen_gt.py``), which DRS (Kim et al., AAAI 2021,
+    ``pseudo_seg_label_gen.py``) reuses with other constants, after the
+    background cue of Oh et al. (CVPR 2017) and SEC (Kolesnikov & Lampert,
+    ECCV 2016): the background score of a pixel is ``1 - saliency``, every
+    score (background included) below ``bg_threshold`` is dropped, and the
+    label is the argmax of what is left (background where nothing is).
+    A class thus needs its CAM to reach the constant threshold *and* to
+    beat the non-saliency. Then OAA's unsure pixels become 255 (see
+    :data:`SALIENCY_DEFAULTS`).
+
+    With a saliency of 1 everywhere and the unsure rules off, this is the
+    constant-background argmax of :func:`label_from_cams`.
+
+    Args:
+        cams (np.ndarray): ``[n, H, W]`` CAMs in [0, 1].
+        keys (Sequence[int]): Their 0-based classes.
+        saliency (np.ndarray): ``[H, W]`` saliency in [0, 1].
+        bg_threshold (float): Scores below it are dropped (OAA: 0.3, DRS:
+            0.2).
+        conflict_threshold (float, optional): See :data:`SALIENCY_DEFAULTS`.
+        uncertain_saliency (float, optional): See :data:`SALIENCY_DEFAULTS`.
+        uncertain_cam (float, optional): See :data:`SALIENCY_DEFAULTS`.
+        min_foreground_ratio (float): See :data:`SALIENCY_DEFAULTS`.
+        image (np.ndarray, optional): ``[H, W, 3]`` uint8 image for ``crf``.
+        crf (dict, optional): Dense CRF settings; the CRF refines the
+            argmax before unsure pixels are marked. OAA uses none.
+
+    Returns:
+        np.ndarray: ``[H, W]`` uint8, 0 = background, ``k + 1`` = class k,
+        255 = unsure.
+    """
+    saliency = np.asarray(saliency, dtype=np.float32)
+    if saliency.shape != cams.shape[1:]:
+        raise ValueError(f'saliency {saliency.shape} and CAMs '
+                         f'{cams.shape[1:]} differ in size')
+    scores = np.concatenate([(1 - saliency)[None], cams]).astype(np.float32)
+    scores[scores < bg_threshold] = 0
+    index = scores.argmax(axis=0)
+    if crf is not None:
+        index = crf_refine_labels(image, index, len(keys) + 1, **crf)
+    label = to_class_labels(index, keys)
+    if conflict_threshold is not None:
+        label[(scores > conflict_threshold).sum(axis=0) > 1] = IGNORE_INDEX
+    if uncertain_saliency is not None:
+        salient = saliency >= uncertain_saliency
+        if uncertain_cam is not None and len(keys):
+            salient |= (cams > uncertain_cam).any(axis=0)
+        label[salient & (label == 0)] = IGNORE_INDEX
+    foreground = ((label > 0) & (label < IGNORE_INDEX)).sum()
+    if foreground < min_foreground_ratio * label.size:
+        label[...] = IGNORE_INDEX
+    return label.astype(np.uint8)
 
 
 def confident_region_label(cams, keys, fg_threshold=0.30,

@@ -148,17 +148,19 @@ def render_cam_grid(data_root, cam_dir, img_ids, out_file, tile=192):
 def render_label_grid(data_root, label_dir, img_ids, out_file,
                       truth_dir='SegmentationClass', title='pseudo label',
                       tile=192):
-    """One row per image: the image, the labels of ``label_dir`` over it and
-    the true mask over it (where the mask exists)."""
+    """One row per image: the image, the true mask over it (where the mask
+    exists) and the labels of ``label_dir`` over it: the columns of
+    :func:`render_prediction_grid`."""
     painter = LabelPainter(_classes(data_root))
     rows = []
     for img_id in img_ids:
         image = read_rgb(_image_path(data_root, img_id))
         label = load_label_png(osp.join(label_dir, img_id + '.png'))
-        row = [(img_id, image), (title, painter(image, label))]
+        row = [(img_id, image)]
         truth = osp.join(data_root, truth_dir, img_id + '.png')
         if osp.isfile(truth):
             row.append(('truth', painter(image, load_label_png(truth))))
+        row.append((title, painter(image, label)))
         rows.append(row)
     return save_grid(compose_grid(rows, tile), out_file)
 
@@ -187,15 +189,11 @@ def predict_labels(model, dataset, img_ids):
     return labels
 
 
-def render_prediction_grid(config, checkpoint, data_root, img_ids, out_file,
-                           split='val', truth_dir='SegmentationClass',
-                           device=None, tile=192):
-    """One row per image of ``split``: the image, the true mask (where it
-    exists) and the segmentor's prediction."""
-    from mmwsss.apis.model import init_model
-    from mmwsss.cams.generate import build_split_dataset
-    model, cfg = init_model(config, checkpoint, device, data_root=data_root)
-    dataset = build_split_dataset(cfg, split, data_root)
+def render_prediction_grid(model, dataset, data_root, img_ids, out_file,
+                           truth_dir='SegmentationClass', tile=192):
+    """One row per image of ``dataset``: the image, the true mask (where it
+    exists) and the prediction of ``model`` (a built segmentor in eval
+    mode, e.g. from :func:`mmwsss.apis.init_model`)."""
     predictions = predict_labels(model, dataset, img_ids)
     painter = LabelPainter(_classes(data_root))
     rows = []

@@ -1,4 +1,5 @@
 from .adl import ADL
-from .adl_resnet import ADLResNetV1c
+from .adl_resnet import ADLResNet
+from .adl_resnet_v1c import ADLResNetV1c
 
-__all__ = ['ADL', 'ADLResNetV1c']
+__all__ = ['ADL', 'ADLResNet', 'ADLResNetV1c']

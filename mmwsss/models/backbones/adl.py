@@ -22,7 +22,7 @@ class ADL(nn.Module):
         threshold (float): Drop positions above this fraction of the max.
     """
 
-    def __init__(self, drop_rate=0.75, threshold=0.9):
+    def __init__(self, drop_rate: float = 0.75, threshold: float = 0.9):
         super().__init__()
         if not 0 <= drop_rate <= 1:
             raise ValueError(f'drop_rate must be in [0, 1], got {drop_rate}')
@@ -41,7 +41,7 @@ class ADL(nn.Module):
     def importance_map(self, attention):
         return attention.sigmoid()
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training:
             return x
         attention = self.attention(x)

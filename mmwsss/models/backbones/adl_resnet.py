@@ -1,16 +1,24 @@
+from typing import Sequence, Tuple
+
+import torch
 import torch.nn as nn
-from mmseg.models.backbones import ResNetV1c
+from mmseg.models.backbones import ResNet
 from mmseg.registry import MODELS
 
 from .adl import ADL
 
 
 @MODELS.register_module()
-class ADLResNetV1c(ResNetV1c):
-    """ResNetV1c with Attention-based Dropout Layers after chosen blocks.
+class ADLResNet(ResNet):
+    """ResNet with Attention-based Dropout Layers after chosen blocks.
 
     The ADL layers hold no parameters and the residual blocks keep their
-    names, so ImageNet (or CAM) checkpoints of ``ResNetV1c`` load unchanged.
+    names, so ImageNet checkpoints (``torchvision://resnet50``) and CAM
+    checkpoints of the plain ``ResNet`` load unchanged. The blocks of a
+    stage run one at a time so that an ADL can follow any of them, as
+    wsolevaluation's ``ResNetAdl`` inserts ``ADL`` modules into the
+    ``nn.Sequential`` of a stage (``_ADL_POSITION = [[], [], [], [0],
+    [0, 2]]``: after block 0 of layer3 and blocks 0 and 2 of layer4).
 
     From "Attention-based Dropout Layer for Weakly Supervised Object
     Localization" (Choe & Shim, CVPR 2019).
@@ -21,13 +29,14 @@ class ADLResNetV1c(ResNetV1c):
             block 0 of layer3 and blocks 0 and last of layer4.
         adl_drop_rate (float): See :class:`ADL`.
         adl_threshold (float): See :class:`ADL`.
-        **kwargs: See :class:`mmseg.models.backbones.ResNetV1c`.
+        **kwargs: See :class:`mmseg.models.backbones.ResNet`.
     """
 
     def __init__(self,
-                 adl_positions=((2, 0), (3, 0), (3, -1)),
-                 adl_drop_rate=0.75,
-                 adl_threshold=0.9,
+                 adl_positions: Sequence[Tuple[int, int]] = ((2, 0), (3, 0),
+                                                             (3, -1)),
+                 adl_drop_rate: float = 0.75,
+                 adl_threshold: float = 0.9,
                  **kwargs):
         super().__init__(**kwargs)
         self.adl_positions = set()
@@ -46,7 +55,7 @@ class ADLResNetV1c(ResNetV1c):
             for stage, block in sorted(self.adl_positions)
         })
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         if self.deep_stem:
             x = self.stem(x)
         else:

@@ -1,10 +1,16 @@
+from .acol_head import ACoLHead
 from .affinity_head import AffinityHead
+from .aspp_v2_head import ASPPV2Head
 from .cam_head import CAMHead
 from .image_label_enc_head import ImageLabelEncHead
 from .irn_boundary_head import IRNBoundaryHead
+from .mdc_head import MDCHead
+from .pixel_correlation_module import PixelCorrelationModule
 from .recam_head import ReCAMHead
+from .sec_head import SECHead
 
 __all__ = [
-    'AffinityHead', 'CAMHead', 'ImageLabelEncHead', 'IRNBoundaryHead',
-    'ReCAMHead'
+    'ACoLHead', 'AffinityHead', 'ASPPV2Head', 'CAMHead', 'ImageLabelEncHead',
+    'IRNBoundaryHead', 'MDCHead', 'PixelCorrelationModule', 'ReCAMHead',
+    'SECHead'
 ]

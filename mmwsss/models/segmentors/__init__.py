@@ -2,7 +2,11 @@ from .affinity_net import AffinityNet
 from .cam_classifier import CAMClassifier
 from .cse_classifier import CSEClassifier
 from .irn import IRNBoundaryNet
+from .msc_encoder_decoder import MSCEncoderDecoder
+from .seam_classifier import SEAMClassifier
+from .sec_segmentor import SECSegmentor
 
 __all__ = [
-    'AffinityNet', 'CAMClassifier', 'CSEClassifier', 'IRNBoundaryNet'
+    'AffinityNet', 'CAMClassifier', 'CSEClassifier', 'IRNBoundaryNet',
+    'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor'
 ]

@@ -26,9 +26,11 @@ class CSEClassifier(CAMClassifier):
     frozen classifier into the mask and the CAM network.
 
     loss = BCE(CAM net, labels) + λ·BCE(ordinary(erased), labels − target),
-    λ = ``loss_weight_base + loss_weight_slope * epoch`` (0.3 + 0.05·epoch in
-    the official code). The official code divides the mask by the batch's
-    maximum; here each image's mask is divided by its own.
+    λ = ``loss_weight_base + loss_weight_slope * epoch`` with the 0-based
+    epoch and no clamp (the official ``cc_init + cc_slope * epo``: 0.3 +
+    0.05·epoch, 1.0 in the last of its 15 epochs). The official code divides
+    the masks by the largest value of the whole batch (``mask_norm='batch'``);
+    ``'image'`` divides each image's mask by its own maximum.
 
     From "Unlocking the Potential of Ordinary Classifier: Class-specific
     Adversarial Erasing Framework for Weakly Supervised Semantic
@@ -43,6 +45,7 @@ class CSEClassifier(CAMClassifier):
             the max over present classes; the remaining label set is empty).
         loss_weight_base (float): λ at epoch 0.
         loss_weight_slope (float): Growth of λ per epoch.
+        mask_norm (str): ``'image'`` or ``'batch'`` (official); see above.
         **kwargs: See :class:`CAMClassifier`.
     """
 
@@ -52,11 +55,15 @@ class CSEClassifier(CAMClassifier):
                  erasing='class_specific',
                  loss_weight_base=0.3,
                  loss_weight_slope=0.05,
+                 mask_norm='image',
                  **kwargs):
         super().__init__(**kwargs)
         if erasing not in ('class_specific', 'class_agnostic'):
             raise ValueError("erasing must be 'class_specific' or "
                              f"'class_agnostic', got {erasing!r}")
+        if mask_norm not in ('image', 'batch'):
+            raise ValueError("mask_norm must be 'image' or 'batch', got "
+                             f'{mask_norm!r}')
         self.ordinary_classifier = CAMClassifier(
             backbone=ordinary_classifier['backbone'],
             cam_head=ordinary_classifier['cam_head'])
@@ -70,6 +77,7 @@ class CSEClassifier(CAMClassifier):
         self.erasing = erasing
         self.loss_weight_base = loss_weight_base
         self.loss_weight_slope = loss_weight_slope
+        self.mask_norm = mask_norm
 
     def init_weights(self):
         super().init_weights()
@@ -126,7 +134,10 @@ class CSEClassifier(CAMClassifier):
         masks = F.interpolate(
             masks[:, None], size=inputs.shape[-2:], mode='bilinear',
             align_corners=False).relu()
-        masks = normalize_cams(masks)
+        if self.mask_norm == 'batch':
+            masks = masks / (masks.max() + 1e-5)
+        else:
+            masks = normalize_cams(masks)
         return inputs * (1 - masks), masks
 
     def loss(self, inputs, data_samples):

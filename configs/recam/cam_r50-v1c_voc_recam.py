@@ -1,0 +1,8 @@
+# ReCAM's CAM stage (cam_r50_voc_recam.py) on mmseg's ResNetV1c-50 with
+# open-mmlab's ImageNet weights.
+_base_ = './cam_r50_voc_recam.py'
+model = dict(
+    backbone=dict(
+        type='ResNetV1c',
+        init_cfg=dict(
+            type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')))

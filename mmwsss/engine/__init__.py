@@ -1,0 +1,3 @@
+from .hooks import ConsoleProgressHook
+
+__all__ = ['ConsoleProgressHook']

@@ -1,0 +1,3 @@
+from .console_progress_hook import ConsoleProgressHook
+
+__all__ = ['ConsoleProgressHook']
