@@ -14,7 +14,7 @@ allow_mmengine_checkpoints()
 MODULE2PACKAGE.setdefault('mmwsss', 'mmwsss')
 
 # Registers every module into mmseg's registries.
-from . import (apis, cams, datasets, engine,  # noqa: E402,F401
-               evaluation, models, pseudo_labels, visualization)
+from . import (apis, cams, datasets, engine, evaluation,  # noqa: E402,F401
+               models, pseudo_labels, visualization)
 
 __all__ = ['__version__', 'allow_mmengine_checkpoints']

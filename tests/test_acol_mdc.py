@@ -131,8 +131,8 @@ def acol_pair(in_channels=6, num_classes=4, width=8, seed=0):
                 module.bias.normal_(0, 0.1)
     official = OfficialACoL(in_channels, num_classes, width=width)
     state = {
-        key.replace('classifier_a', 'cls').replace('classifier_b',
-                                                    'cls_erase'): value
+        key.replace('classifier_a', 'cls').replace(
+            'classifier_b', 'cls_erase'): value
         for key, value in head.state_dict().items()
     }
     official.load_state_dict(state)

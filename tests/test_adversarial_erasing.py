@@ -161,6 +161,7 @@ def test_erase_regions_stay_aligned_through_resize_flip_crop(tmp_path):
     assert seg.shape == out['img'].shape[:2] and seg.shape[0] >= 60
     # Two pixels away from the bilinear edge (the image grew by up to
     # 2.5x), erased pixels are exactly the fill and the others untouched.
+
     def erode(region):
         inner = region.copy()
         for dy in range(-2, 3):

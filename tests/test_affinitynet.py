@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
+from test_random_walk import official_get_indices_of_pairs
 
 from mmwsss.apis import load_config
 from mmwsss.models.heads import AffinityHead
@@ -18,7 +19,6 @@ from mmwsss.models.heads.affinity_head import (block_mode_label,
 from mmwsss.pseudo_labels import PSA_CRF_DEFAULTS, psa_affinity_label
 from mmwsss.utils import load_label_png
 from conftest import REPO_ROOT, TINY_CLASSES, no_worker_options, run_tool
-from test_random_walk import official_get_indices_of_pairs
 
 PSA_DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'affinitynet_r18_demo.py')
 

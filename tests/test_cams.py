@@ -12,7 +12,7 @@ from mmwsss.cams import (cams_to_label, load_cam_file, multi_scale_cams,
                          normalize_cams, save_cam_file, strided_cams,
                          strided_size)
 from mmwsss.cams.gradcam import GradCAM, normalize_maps
-from mmwsss.cams.inference import rescale_images
+from mmwsss.models.utils.cam_inference import rescale_images
 from mmwsss.utils import atomic_write
 from conftest import DEMO_CONFIG, tiny_cfg_options
 

@@ -15,11 +15,11 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from PIL import Image
+from test_segmentation import copy_masks_as_pseudo_labels
 
-from conftest import TINY_CLASSES, no_worker_options
 from mmwsss.apis import load_config
 from mmwsss.models.heads.aspp_v2_head import subsample_labels
-from test_segmentation import copy_masks_as_pseudo_labels
+from conftest import TINY_CLASSES, no_worker_options
 
 VOC_CONFIG = 'deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12-pseudo-321x321.py'
 COCO_CONFIG = 'deeplabv2/deeplabv2_r101-d8_1xb10-100k_coco14-pseudo-321x321.py'
@@ -154,14 +154,14 @@ class MSC(nn.Module):
     def forward(self, x):
         logits = self.base(x)
         _, _, H, W = logits.shape
-        interp = lambda l: F.interpolate(  # noqa: E731
-            l, size=(H, W), mode="bilinear", align_corners=False)
+        interp = lambda t: F.interpolate(  # noqa: E731
+            t, size=(H, W), mode="bilinear", align_corners=False)
         logits_pyramid = []
         for p in self.scales:
             h = F.interpolate(x, scale_factor=p, mode="bilinear",
                               align_corners=False)
             logits_pyramid.append(self.base(h))
-        logits_all = [logits] + [interp(l) for l in logits_pyramid]
+        logits_all = [logits] + [interp(t) for t in logits_pyramid]
         logits_max = torch.max(torch.stack(logits_all), dim=0)[0]
         if self.training:
             return [logits] + logits_pyramid + [logits_max]

@@ -111,12 +111,14 @@ def test_configs_resolve_by_package_path(config):
 
 def test_model_index_lists_every_metafile():
     import glob
+
     import yaml
     with open(osp.join(REPO_ROOT, 'model-index.yml')) as f:
         listed = yaml.safe_load(f)['Import']
     present = sorted(
         osp.relpath(p, REPO_ROOT)
-        for p in glob.glob(osp.join(REPO_ROOT, 'configs', '*', 'metafile.yml')))
+        for p in glob.glob(
+            osp.join(REPO_ROOT, 'configs', '*', 'metafile.yml')))
     assert sorted(listed) == present
     for path in present:
         with open(osp.join(REPO_ROOT, path)) as f:

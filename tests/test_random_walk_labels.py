@@ -11,7 +11,7 @@ import torch
 
 from mmwsss.apis import init_model
 from mmwsss.cams import load_cam_file, save_cam_file
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation.seed_eval import AreaAccumulator
 from mmwsss.pseudo_labels import (check_random_walk_settings,
                                   generate_random_walk_labels)

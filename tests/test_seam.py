@@ -16,7 +16,8 @@ from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
 from mmwsss.apis import load_config
-from mmwsss.cams.generate import build_split_dataset, generate_cams
+from mmwsss.cams.generate import generate_cams
+from mmwsss.datasets import build_split_dataset
 from mmwsss.models.segmentors.seam_classifier import (
     adaptive_min_pooling_loss, equivariant_cross_regularization_loss,
     keep_foreground_max, max_norm, pcm_input_scores)
@@ -499,8 +500,8 @@ def test_voc_config_is_the_official_recipe():
             lrs[id(p)] = (group['lr'], group['weight_decay'],
                           group['momentum'])
     names = dict(model.named_parameters())
-    assert lrs[id(names['backbone.layer2.0.conv1.weight'])] == (0.01, 5e-4,
-                                                                 0.0)
+    assert lrs[id(names['backbone.layer2.0.conv1.weight'])] == (
+        0.01, 5e-4, 0.0)
     assert lrs[id(names['cam_head.classifier.weight'])] == (0.1, 5e-4, 0.0)
     assert lrs[id(names['pcm.embedding.weight'])] == (0.1, 5e-4, 0.0)
     assert lrs[id(names['pcm.projections.1.weight'])] == (0.1, 5e-4, 0.0)

@@ -71,8 +71,8 @@ def official_expand_loss(probs_tmp, stat_inp):
 
     q_fg = 0.996
     probs_sort = torch.sort(probs.reshape((-1, 20, 41 * 41)), dim=2).values
-    weights = np.array([q_fg**i for i in range(41 * 41 - 1, -1, -1)])[None,
-                                                                       None, :]
+    weights = np.array([q_fg**i
+                        for i in range(41 * 41 - 1, -1, -1)])[None, None, :]
     Z_fg = np.sum(weights)
     weights = torch.from_numpy(weights)
     probs_mean = torch.sum((probs_sort * weights) / Z_fg, dim=2)

@@ -11,7 +11,8 @@ from mmseg.registry import MODELS, TRANSFORMS
 
 from mmwsss.apis import load_config
 from mmwsss.cams import GradCAM
-from mmwsss.cams.generate import build_split_dataset, generate_cams
+from mmwsss.cams.generate import generate_cams
+from mmwsss.datasets import build_split_dataset
 from mmwsss.models.backbones import ADL, ADLResNetV1c
 from conftest import REPO_ROOT, TINY_CLASSES, tiny_cfg_options
 from test_models import sample_with_labels

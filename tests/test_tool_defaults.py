@@ -97,7 +97,7 @@ def test_gradcam_norm_from_config_or_command_line(tiny_data, tiny_checkpoint,
 
 
 def test_eval_cams_writes_inside_each_cam_folder(tiny_data, val_cams,
-                                                  tmp_path):
+                                                 tmp_path):
     eval_cams = load_tool('eval_cams').main
     # Two CAM folders side by side keep their own results.
     other = tmp_path / 'other_cams'
@@ -192,8 +192,8 @@ def test_background_threshold_order(tiny_data, val_cams, tmp_path, capsys):
     assert not osp.exists(tmp_path / 'pseudo_eval_val.json')
 
 
-def test_confident_region_and_affinity_settings_from_config(tiny_data,
-                                                           tmp_path):
+def test_confident_region_and_affinity_settings_from_config(
+        tiny_data, tmp_path):
     cfg = load_config(dump_tiny_config(tiny_data, tmp_path / 'plain.py'))
     cfg.ir_label_cfg = dict(fg_threshold=0.35, bg_threshold=0.10)
     cfg.affinity_label_cfg = dict(low_alpha=3)

@@ -8,8 +8,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (finish_distributed, init_cam_distributed,
-                         make_cams)
+from mmwsss.apis import finish_distributed, init_cam_distributed, make_cams
 from mmwsss.cams.generate import DEFAULT_SCALES
 from mmwsss.cams.gradcam import GRADCAM_NORMS
 

@@ -14,7 +14,7 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from mmwsss.apis import load_config
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.datasets import build_split_dataset
 from mmwsss.datasets.image_labels import check_voc_layout
 from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import (CRF_DEFAULTS, PSEUDO_LABEL_DEFAULTS,

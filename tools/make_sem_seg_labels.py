@@ -10,10 +10,9 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (finish_distributed, init_cam_distributed,
-                         load_config, make_sem_seg_labels,
-                         random_walk_settings)
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.apis import (finish_distributed, init_cam_distributed, load_config,
+                         make_sem_seg_labels, random_walk_settings)
+from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.utils import save_json

@@ -11,8 +11,7 @@ truth. For every test image drawn by mmseg's hook, use
 import argparse
 
 from mmwsss.apis import init_model
-from mmwsss.cams.generate import build_split_dataset
-from mmwsss.datasets import read_split_ids, split_file
+from mmwsss.datasets import build_split_dataset, read_split_ids, split_file
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
 

@@ -35,8 +35,8 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
-from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
-                                  generate_cams)
+from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
+from mmwsss.datasets import build_split_dataset
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
                                           read_split_ids, split_file)

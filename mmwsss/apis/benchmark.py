@@ -20,11 +20,11 @@ from mmseg.registry import MODELS
 from prettytable import PrettyTable
 
 from mmwsss.cams import load_cam_file, save_cam_file
-from mmwsss.cams.generate import (DEFAULT_SCALES, apply_split,
-                                  build_split_dataset, generate_cams,
+from mmwsss.cams.generate import (DEFAULT_SCALES, generate_cams,
                                   preprocess_groups)
-from mmwsss.cams.inference import (multi_scale_cams, normalize_cams,
-                                   rescale_images)
+from mmwsss.datasets import apply_split, build_split_dataset
+from mmwsss.models.utils.cam_inference import (multi_scale_cams,
+                                               normalize_cams, rescale_images)
 from mmwsss.models.utils.pair_geometry import search_directions
 from mmwsss.pseudo_labels.random_walk import (boundary_affinities,
                                               irn_label_scores)
@@ -231,9 +231,15 @@ def benchmark_training(methods=None,
         dict: ``method -> dict(s_per_iter, vs_cam, peak_mib)``.
     """
     device = default_device(device)
+    # Grad-CAM trains nothing; SEC trains a segmentor on cues that the CAM
+    # stage must write first (compare_methods times it).
     methods = methods or [
-        m for m, spec in METHODS.items() if 'cam_method' not in spec
+        m for m, spec in METHODS.items()
+        if 'cam_method' not in spec and spec.get('driver') != 'sec'
     ]
+    if 'sec' in methods:
+        raise ValueError('SEC trains on the cues of a CAM run; '
+                         'compare_methods reports its seconds per iteration')
     settings = dict(preset=preset, data_root=data_root, iters=iters,
                     warmup=warmup, num_classes=num_classes,
                     train_split=train_split, device=device,

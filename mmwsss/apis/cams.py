@@ -4,8 +4,8 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
-from mmwsss.cams.generate import (DEFAULT_SCALES, build_split_dataset,
-                                  generate_cams)
+from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
+from mmwsss.datasets import build_split_dataset
 from .model import init_model
 
 

@@ -1,10 +1,9 @@
 """Side-by-side comparison of the seed methods on one dataset."""
-from prettytable import PrettyTable
-
 import os.path as osp
 
-from .pipeline import (METHODS, REFINEMENTS, run_method_seeds,
-                       run_pseudo_labels)
+from prettytable import PrettyTable
+
+from .pipeline import METHODS, REFINEMENTS, run_method_seeds, run_pseudo_labels
 
 STARTS_FROM = {
     None: 'scratch',

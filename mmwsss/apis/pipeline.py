@@ -12,7 +12,7 @@ from typing import Optional
 from mmengine.logging import print_log
 from prettytable import PrettyTable
 
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.datasets import build_split_dataset
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
                                           read_split_ids, split_file)

@@ -3,7 +3,7 @@ from typing import Dict, Optional, Tuple
 
 from mmengine.config import Config
 
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.datasets import build_split_dataset
 from mmwsss.pseudo_labels.random_walk_labels import (
     check_random_walk_settings, generate_random_walk_labels, refinement_of)
 from .config import load_config

@@ -14,12 +14,11 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 
-from mmwsss.cams.generate import build_split_dataset
+from mmwsss.datasets import build_split_dataset
 from mmwsss.datasets.image_labels import (check_voc_layout,
                                           foreground_class_names,
                                           read_split_ids, split_file)
-from mmwsss.evaluation import (evaluate_pseudo_labels,
-                               format_pseudo_label_table)
+from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import generate_pseudo_labels
 from mmwsss.utils import remove_stale_tmp_files, save_json, save_palette_png
 from mmwsss.visualization import render_label_grid

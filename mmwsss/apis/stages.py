@@ -13,7 +13,6 @@ from mmengine.runner import Runner
 from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.utils import save_json
 
-
 # Whether stages stream mmengine's logs to the console. When quiet, each
 # stage prints one line (and a live iteration count while it trains) and
 # its full output goes to ``<work_dir>/logs/<stage>.log``.

@@ -1,5 +1,4 @@
 """Write IRN-format CAM files for a dataset split, resumably."""
-import copy
 import os
 import os.path as osp
 from collections import defaultdict, deque
@@ -7,57 +6,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
-from mmseg.registry import DATASETS
 from torch.utils.data import DataLoader, Subset
 
+from mmwsss.models.utils.cam_inference import normalize_cams
 from mmwsss.utils import remove_stale_tmp_files
 from .cam_file import CAM_STRIDE, save_cam_file
 from .gradcam import GRADCAM_NORMS, GradCAM
-from .inference import normalize_cams
 
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
-
-
-def apply_split(ds_cfg, split):
-    """Point a dataset config at ``split``, in place. Each dataset type
-    knows where its splits live (VOC: ImageSets files, COCO: instances
-    JSONs and folders)."""
-    dataset_cls = DATASETS.get(ds_cfg.type)
-    if dataset_cls is None or not hasattr(dataset_cls, 'split_settings'):
-        raise TypeError(f'dataset type {ds_cfg.type!r} has no splits; use '
-                        'WSSSVOCDataset or WSSSCOCODataset')
-    for key, value in dataset_cls.split_settings(split).items():
-        if isinstance(value, dict) and isinstance(ds_cfg.get(key), dict):
-            ds_cfg[key].update(value)
-        else:
-            ds_cfg[key] = value
-    return ds_cfg
-
-
-def build_split_dataset(cfg, split, data_root=None, pipeline=None):
-    """Build the config's test dataset on ``split`` with a pipeline that keeps
-    images at their original size (CAM files are at original resolution).
-
-    Args:
-        cfg (Config): A config with ``test_dataloader.dataset``.
-        split (str): Split name: ``ImageSets/Segmentation/<split>.txt`` in
-            VOC layout, ``annotations/instances_<split>.json`` in COCO's.
-        data_root (str, optional): Overrides the config's data root.
-        pipeline (list[dict], optional): Overrides the loading pipeline.
-    """
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
-    if data_root is not None:
-        ds_cfg.data_root = data_root
-    apply_split(ds_cfg, split)
-    ds_cfg.pipeline = pipeline or [
-        dict(type='LoadImageFromFile'),
-        dict(type='PackWSSSInputs')
-    ]
-    ds_cfg.pop('indices', None)
-    return DATASETS.build(ds_cfg)
 
 
 def generate_cams(model,

@@ -183,4 +183,3 @@ class WSSSVOCDataset(BaseSegDataset):
                     reduce_zero_label=self.reduce_zero_label,
                     seg_fields=[]))
         return data_list
-

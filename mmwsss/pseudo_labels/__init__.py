@@ -1,16 +1,14 @@
 from .crf import (CRF_DEFAULTS, PSA_CRF_DEFAULTS, crf_refine_labels,
                   crf_refine_scores)
-from .generate import (generate_pseudo_labels, load_saliency,
-                       pseudo_label_for)
+from .generate import generate_pseudo_labels, load_saliency, pseudo_label_for
 from .labels import (IGNORE_INDEX, SALIENCY_DEFAULTS, background_score,
                      confident_region_label, label_from_cams,
                      psa_affinity_label, saliency_label)
 from .random_walk_labels import (RANDOM_WALK_DEFAULTS,
                                  check_random_walk_settings,
                                  generate_random_walk_labels)
-from .settings import (PSEUDO_LABEL_DEFAULTS, find_seed_eval,
-                       format_sources, resolve_pseudo_label_settings,
-                       seed_eval_path)
+from .settings import (PSEUDO_LABEL_DEFAULTS, find_seed_eval, format_sources,
+                       resolve_pseudo_label_settings, seed_eval_path)
 
 __all__ = [
     'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS', 'IGNORE_INDEX', 'crf_refine_scores',

@@ -3,7 +3,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
-from mmwsss.cams.inference import normalize_cams
+from ..utils.cam_inference import normalize_cams
 from .cam_head import CAMHead, stack_img_labels
 
 

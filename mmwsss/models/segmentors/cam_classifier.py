@@ -4,7 +4,7 @@ from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 
-from mmwsss.cams.inference import (cams_to_label, multi_scale_cams,
+from ..utils.cam_inference import (cams_to_label, multi_scale_cams,
                                    normalize_cams)
 
 
@@ -81,7 +81,7 @@ class CAMClassifier(BaseSegmentor):
         """CAMs summed over ``test_cfg`` scales and flips, ``[N, K, H, W]``,
         not normalised. ``cam_fn`` replaces the head's CAMs (e.g. Grad-CAM);
         ``strided_stride`` also returns IRN's strided sum (see
-        :func:`~mmwsss.cams.inference.multi_scale_cams`).
+        :func:`~mmwsss.models.utils.cam_inference.multi_scale_cams`).
         """
         return multi_scale_cams(
             cam_fn or self.forward_cam,

@@ -6,8 +6,8 @@ from mmengine.logging import MessageHub
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from mmwsss.cams.inference import normalize_cams
 from mmwsss.models.heads.cam_head import stack_img_labels
+from ..utils.cam_inference import normalize_cams
 from .cam_classifier import CAMClassifier
 
 
