@@ -387,3 +387,35 @@ def test_comparison_rows_of_the_pipeline_driven_methods():
     assert cells[1] == '60.00' and cells[2] == '-' and cells[-2:] == ['-', '-']
     cam = next(line for line in lines if ' cam ' in line)
     assert '60.00 (irn)' in cam and '75.00' in cam
+
+
+def test_stage_dependencies_are_declared_in_the_configs(tmp_path):
+    """Which stage a method builds on comes from its config's builds_on;
+    run_pipeline trains that stage first."""
+    from mmwsss.apis import METHODS, resolve_config_path
+    from mmwsss.apis.pipeline import builds_on
+    for method, spec in METHODS.items():
+        for preset in ('demo', 'voc'):
+            if not spec.get(preset):
+                continue
+            base = builds_on(spec[preset])
+            if base is not None:
+                assert osp.isfile(resolve_config_path(base['config']))
+    assert builds_on('demo/recam_r18_demo.py') == dict(
+        config='demo/cam_r18_demo.py', use='load_from')
+    assert builds_on('demo/adl_recam_r18_demo.py')['use'] == 'load_from'
+    assert builds_on('demo/cse_r18_demo.py')['use'] == 'ordinary'
+    assert builds_on('recam/recam_r50_voc.py')['config'] == \
+        'recam/cam_r50_voc_recam.py'
+    assert builds_on('demo/acol_r18_demo.py') is None
+    bad = tmp_path / 'bad.py'
+    bad.write_text(f"_base_ = '{demo_config('cam_r18_demo.py')}'\n"
+                   "builds_on = dict(config='demo/cam_r18_demo.py', "
+                   "use='init')\n")
+    with pytest.raises(ValueError, match='builds_on'):
+        builds_on(str(bad))
+
+
+def test_cse_refuses_to_train_without_its_ordinary_classifier():
+    with pytest.raises(ValueError, match='ordinary_checkpoint'):
+        cse_model().init_weights()

@@ -1,5 +1,6 @@
 # Class-specific erasing on the demo data: a CAM network trained from
-# scratch against the frozen demo CAM classifier (make demo's checkpoint).
+# scratch against the frozen demo CAM classifier (run_pipeline trains it
+# first and passes its checkpoint as model.ordinary_checkpoint).
 _base_ = './cam_r18_demo.py'
 model = dict(
     type='CSEClassifier',
@@ -14,7 +15,8 @@ model = dict(
             dilations=(1, 1, 1, 1),
             contract_dilation=True),
         cam_head=dict(type='CAMHead', in_channels=256, num_classes=5)),
-    ordinary_checkpoint='work_dirs/demo/cam/classifier/epoch_30.pth',
+    ordinary_checkpoint=None,
     erasing='class_specific',
     loss_weight_base=0.3,
     loss_weight_slope=0.05)
+builds_on = dict(config='demo/cam_r18_demo.py', use='ordinary')

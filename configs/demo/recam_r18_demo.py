@@ -1,9 +1,10 @@
-# ReCAM on the demo data: fine-tune the demo CAM classifier (make demo's
-# checkpoint) with the ReCAM head. From scratch, the official learning rates
+# ReCAM on the demo data: fine-tune the demo CAM classifier with the ReCAM
+# head (run_pipeline trains it first and passes its checkpoint as
+# load_from). From scratch, the official learning rates
 # (5e-5 / 5e-4) barely move a network trained with lr 0.05, so this uses a
 # tenth of the CAM demo's rate, new classifier 10x.
 _base_ = './cam_r18_demo.py'
-load_from = 'work_dirs/demo/cam/classifier/epoch_30.pth'
+builds_on = dict(config='demo/cam_r18_demo.py', use='load_from')
 max_epochs = 10
 model = dict(
     cam_head=dict(type='ReCAMHead', recam_loss_weight=1.0))

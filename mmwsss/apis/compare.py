@@ -3,7 +3,8 @@ import os.path as osp
 
 from prettytable import PrettyTable
 
-from .pipeline import METHODS, REFINEMENTS, run_method_seeds, run_pseudo_labels
+from .pipeline import (METHODS, REFINEMENTS, builds_on, method_config,
+                       run_method_seeds, run_pseudo_labels)
 
 STARTS_FROM = {
     None: 'scratch',
@@ -13,14 +14,17 @@ STARTS_FROM = {
 }
 
 
-def starts_from(method: str, summary: dict) -> str:
+def starts_from(method: str, summary: dict, preset: str = 'demo') -> str:
     """What a method's training starts from, for the comparison table."""
-    driver = METHODS[method].get('driver')
-    if driver == 'adversarial_erasing':
+    spec = METHODS[method]
+    if spec.get('driver') == 'adversarial_erasing':
         return f"scratch, {len(summary['rounds'])} rounds"
-    if driver == 'sec':
+    if spec.get('driver') == 'sec':
         return 'CAM seeds as cues'
-    return STARTS_FROM[METHODS[method].get('base')]
+    if spec.get('reads_cam'):
+        return STARTS_FROM['reuse']
+    base = builds_on(method_config(method, preset))
+    return STARTS_FROM[base['use'] if base else None]
 
 
 def compare_methods(data_root, work_dir, methods=None, preset='demo',
@@ -62,7 +66,7 @@ def compare_methods(data_root, work_dir, methods=None, preset='demo',
                 seconds_per_iter=seconds,
                 relative_seconds_per_iter=None if seconds is None else
                 seconds / cam['seconds_per_iter'],
-                starts_from=starts_from(name, summary),
+                starts_from=starts_from(name, summary, preset),
                 background_miou=summary['background_miou']))
         if refine:
             labels = run_pseudo_labels(

@@ -31,10 +31,13 @@ from .random_walk import make_sem_seg_labels
 from .sec import make_sec_labels, run_sec_seeds
 from .stages import StageRecord, run_stage, stage_label, train_and_test
 
-# Stage-1 configs of each seed method. ``base``: how the method uses a
-# trained CAM classifier ('reuse' its weights, 'load_from' to fine-tune,
-# 'ordinary' as CSE's frozen classifier). ``refine``: how its paper turns
-# seeds into masks (default: dense CRF).
+# Stage-1 configs of each seed method. A config that builds on another
+# stage declares it (``builds_on = dict(config=..., use='load_from' |
+# 'ordinary')``: fine-tune its checkpoint, or freeze it as CSE's ordinary
+# classifier); :func:`run_method_seeds` trains that stage first.
+# ``reads_cam``: Grad-CAM reads the CAM classifier's weights with another
+# CAM rule. ``driver``: a method with its own stages. ``refine``: how its
+# paper turns seeds into masks (default: dense CRF).
 METHODS = {
     'cam':
     dict(demo='demo/cam_r18_demo.py', voc='cam/cam_r50_voc.py', refine='irn'),
@@ -42,27 +45,24 @@ METHODS = {
         demo='demo/cam_r18_demo.py',
         voc='cam/cam_r50_voc.py',
         cam_method='gradcam',
-        base='reuse'),
+        reads_cam=True),
     'gradcam++': dict(
         demo='demo/cam_r18_demo.py',
         voc='cam/cam_r50_voc.py',
         cam_method='gradcam++',
-        base='reuse'),
+        reads_cam=True),
     'recam': dict(
         demo='demo/recam_r18_demo.py',
         voc='recam/recam_r50_voc.py',
-        base='load_from',
         refine='irn'),
     'adl': dict(demo='demo/adl_r18_demo.py', voc='adl/adl_r50_voc.py'),
     'cse': dict(
         demo='demo/cse_r18_demo.py',
         voc='cse/cse_r50_voc.py',
-        base='ordinary',
         refine='psa'),
     'hide_and_seek': dict(
         demo='demo/has_r18_demo.py', voc='has/has_r50_voc.py'),
-    'adl+recam': dict(
-        demo='demo/adl_recam_r18_demo.py', voc=None, base='load_from'),
+    'adl+recam': dict(demo='demo/adl_recam_r18_demo.py', voc=None),
     'acol': dict(demo='demo/acol_r18_demo.py', voc='acol/acol_r50_voc.py'),
     'mdc': dict(demo='demo/mdc_r18_demo.py', voc='mdc/mdc_r50_voc.py'),
     'seam': dict(demo='demo/seam_r18_demo.py', voc='seam/seam_r50_voc.py'),
@@ -262,21 +262,30 @@ def method_config(method, preset):
     return config
 
 
-def base_cam_config(config: str, preset: str) -> str:
-    """The CAM config that ``config`` builds on: its ``base_cam_config``
-    (ReCAM's own CAM recipe, CSE's ordinary classifier), else the CAM
-    method's config of ``preset``."""
-    return load_config(config).get('base_cam_config') or method_config(
-        'cam', preset)
+BUILDS_ON_USES = ('load_from', 'ordinary')
 
 
-def base_cam_dir(cam_config: str, preset: str) -> str:
-    """Folder of the CAM classifier under a comparison's work dir: ``cam``
-    for the CAM method's own config (shared by Grad-CAM, ReCAM, CSE), else
-    named after the config."""
-    if cam_config == method_config('cam', preset):
+def builds_on(config: str) -> Optional[dict]:
+    """The stage that ``config`` builds on, as its ``builds_on`` declares
+    (``dict(config=..., use='load_from' | 'ordinary')``), or None."""
+    base = load_config(config).get('builds_on')
+    if base is None:
+        return None
+    base = dict(base)
+    if set(base) != {'config', 'use'} or base['use'] not in BUILDS_ON_USES:
+        raise ValueError(
+            f'{config}: builds_on must be dict(config=..., use=...) with use '
+            f'one of {BUILDS_ON_USES}, got {base}')
+    return base
+
+
+def base_stage_dir(base_config: str, preset: str) -> str:
+    """Folder of a stage that others build on, under a comparison's work
+    dir: ``cam`` for the CAM method's own config (shared by Grad-CAM,
+    ReCAM, CSE), else named after the config."""
+    if base_config == method_config('cam', preset):
         return 'cam'
-    return osp.splitext(osp.basename(cam_config))[0]
+    return osp.splitext(osp.basename(base_config))[0]
 
 
 def run_method_seeds(data_root,
@@ -328,24 +337,25 @@ def run_method_seeds(data_root,
             **splits)
     options = dict(cfg_options or {})
     checkpoint = None
-    base = spec.get('base')
+    base = builds_on(config)
+    if spec.get('reads_cam'):
+        base = dict(config=method_config('cam', preset), use='reuse')
     if base is not None:
-        cam_config = base_cam_config(config, preset)
         cam = run_seed_pipeline(
             data_root,
-            osp.join(work_dir, base_cam_dir(cam_config, preset)),
-            cam_config,
+            osp.join(work_dir, base_stage_dir(base['config'], preset)),
+            base['config'],
             cfg_options=cfg_options,
             train_only=True,
             **splits)
-        if base == 'reuse':
+        if base['use'] == 'reuse':
             checkpoint = cam['checkpoint']
-        elif base == 'load_from':
+        elif base['use'] == 'load_from':
             options['load_from'] = cam['checkpoint']
         else:
             options['model.ordinary_checkpoint'] = cam['checkpoint']
             options['model.ordinary_classifier'] = ordinary_classifier_of(
-                cam_config,
+                base['config'],
                 len(foreground_class_names(data_root)), cfg_options)
     return run_seed_pipeline(
         data_root,

@@ -1,10 +1,13 @@
 import os.path as osp
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from torch import Tensor
 
 from mmwsss.models.heads.cam_head import stack_img_labels
 from ..utils.cam_inference import normalize_cams
@@ -50,13 +53,13 @@ class CSEClassifier(CAMClassifier):
     """
 
     def __init__(self,
-                 ordinary_classifier,
-                 ordinary_checkpoint=None,
-                 erasing='class_specific',
-                 loss_weight_base=0.3,
-                 loss_weight_slope=0.05,
-                 mask_norm='image',
-                 **kwargs):
+                 ordinary_classifier: ConfigType,
+                 ordinary_checkpoint: Optional[str] = None,
+                 erasing: str = 'class_specific',
+                 loss_weight_base: float = 0.3,
+                 loss_weight_slope: float = 0.05,
+                 mask_norm: str = 'image',
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if erasing not in ('class_specific', 'class_agnostic'):
             raise ValueError("erasing must be 'class_specific' or "
@@ -79,8 +82,15 @@ class CSEClassifier(CAMClassifier):
         self.loss_weight_slope = loss_weight_slope
         self.mask_norm = mask_norm
 
-    def init_weights(self):
+    def init_weights(self) -> None:
         super().init_weights()
+        # Erasing against an untrained classifier teaches nothing: training
+        # must name the frozen classifier's weights.
+        if self.ordinary_checkpoint is None:
+            raise ValueError(
+                'CSE needs model.ordinary_checkpoint, the checkpoint of the '
+                "CAM classifier its config's builds_on names (run_pipeline "
+                'sets it)')
         if self.ordinary_checkpoint is not None:
             if not osp.isfile(self.ordinary_checkpoint):
                 raise FileNotFoundError(
@@ -94,18 +104,19 @@ class CSEClassifier(CAMClassifier):
                 strict=True,
                 revise_keys=[(r'^module\.', '')])
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> 'CSEClassifier':
         super().train(mode)
         self.ordinary_classifier.eval()
         return self
 
-    def erase_loss_weight(self, epoch=None):
+    def erase_loss_weight(self, epoch: Optional[int] = None) -> float:
         """λ at ``epoch`` (default: the runner's current epoch, 0-based)."""
         if epoch is None:
             epoch = MessageHub.get_current_instance().get_info('epoch', 0)
         return self.loss_weight_base + self.loss_weight_slope * epoch
 
-    def erasing_targets(self, cams, labels):
+    def erasing_targets(self, cams: Tensor,
+                        labels: Tensor) -> Tuple[Tensor, Tensor]:
         """Masks ``[N, h, w]`` (raw CAMs) and the labels left after erasing.
 
         Images without a label are not erased (zero mask, labels kept).
@@ -128,7 +139,7 @@ class CSEClassifier(CAMClassifier):
         remaining = torch.where(has_label[:, None], remaining, labels)
         return masks, remaining
 
-    def erase(self, inputs, masks):
+    def erase(self, inputs: Tensor, masks: Tensor) -> Tuple[Tensor, Tensor]:
         """Erase ``inputs`` (normalised) with ReLU'd, max-normalised masks
         upsampled to the image size."""
         masks = F.interpolate(
@@ -140,7 +151,8 @@ class CSEClassifier(CAMClassifier):
             masks = normalize_cams(masks)
         return inputs * (1 - masks), masks
 
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Tensor,
+             data_samples: SampleList) -> Dict[str, Tensor]:
         feats = self.extract_feat(inputs)
         losses = self.cam_head.loss(feats, data_samples)
         labels = stack_img_labels(data_samples).to(inputs)
