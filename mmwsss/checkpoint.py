@@ -11,14 +11,16 @@ pickle protocol 2 (torch.save's default) writes ``HistoryBuffer.min`` as
 weights-only unpickler still calls nothing outside the allow-list.
 """
 import builtins
+from typing import List
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import CheckpointLoader
 
 
-def _numpy_globals():
+def _numpy_globals() -> List[object]:
     multiarray = np.core.multiarray
     allowed = [np.ndarray, np.dtype, multiarray._reconstruct,
                multiarray.scalar]
@@ -35,14 +37,14 @@ def _numpy_globals():
 CHECKPOINT_SAFE_GLOBALS = [HistoryBuffer, builtins.getattr] + _numpy_globals()
 
 
-def allow_mmengine_checkpoints():
+def allow_mmengine_checkpoints() -> None:
     """Add the types mmengine checkpoints hold to torch's weights-only
     allow-list."""
     if hasattr(torch.serialization, 'add_safe_globals'):
         torch.serialization.add_safe_globals(CHECKPOINT_SAFE_GLOBALS)
 
 
-def _checkpoint_state_dict(checkpoint):
+def _checkpoint_state_dict(checkpoint: str) -> dict:
     loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     if not isinstance(loaded, dict):
         raise ValueError(f'{checkpoint}: not a checkpoint (holds a '
@@ -55,7 +57,9 @@ def _checkpoint_state_dict(checkpoint):
     }
 
 
-def check_checkpoint_fits(model, checkpoint, allow_missing=False):
+def check_checkpoint_fits(model: nn.Module,
+                          checkpoint: str,
+                          allow_missing: bool = False) -> None:
     """Fail before a job starts if ``checkpoint`` does not fit ``model``.
 
     mmengine loads checkpoints non-strictly: a weight of another shape (a

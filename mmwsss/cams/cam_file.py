@@ -12,6 +12,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 
 from mmwsss.utils import atomic_write
 
@@ -19,12 +20,17 @@ from mmwsss.utils import atomic_write
 CAM_STRIDE = 4
 
 
-def strided_size(shape: Sequence[int], stride: int = CAM_STRIDE) -> tuple:
+def strided_size(shape: Sequence[int],
+                 stride: int = CAM_STRIDE) -> Tuple[int, ...]:
     """IRN's ``imutils.get_strided_size``: ``((H-1)//s+1, (W-1)//s+1)``."""
     return tuple((int(s) - 1) // stride + 1 for s in shape)
 
 
-def validate_cam_dict(cam, path, num_classes=None, shape=None) -> dict:
+def validate_cam_dict(
+        cam: object,
+        path: str,
+        num_classes: Optional[int] = None,
+        shape: Optional[Tuple[int, int]] = None) -> Dict[str, np.ndarray]:
     """Check a loaded CAM dict; raise ``ValueError`` naming ``path``.
 
     Returns:
@@ -69,8 +75,8 @@ def validate_cam_dict(cam, path, num_classes=None, shape=None) -> dict:
 
 
 def save_cam_file(path: str,
-                  keys,
-                  high_res,
+                  keys: ArrayLike,
+                  high_res: ArrayLike,
                   cam: Optional[np.ndarray] = None) -> None:
     """Write a CAM file atomically (temporary file, then rename).
 
@@ -93,9 +99,10 @@ def save_cam_file(path: str,
             np.save(f, checked)
 
 
-def load_cam_file(path: str,
-                  num_classes: Optional[int] = None,
-                  shape: Optional[Tuple[int, int]] = None) -> dict:
+def load_cam_file(
+        path: str,
+        num_classes: Optional[int] = None,
+        shape: Optional[Tuple[int, int]] = None) -> Dict[str, np.ndarray]:
     """Read and check a CAM file; errors name the file and the problem."""
     try:
         cam = np.load(path, allow_pickle=True)

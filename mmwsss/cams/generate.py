@@ -3,12 +3,18 @@ import os
 import os.path as osp
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
+from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.model import BaseModel
 from mmengine.utils import ProgressBar
+from mmseg.utils import SampleList
+from torch import Tensor
 from torch.utils.data import DataLoader, Subset
 
+from mmwsss.models.segmentors import CAMClassifier
 from mmwsss.models.utils.cam_inference import normalize_cams
 from mmwsss.utils import remove_stale_tmp_files
 from .cam_file import CAM_STRIDE, save_cam_file
@@ -17,19 +23,19 @@ from .gradcam import GRADCAM_NORMS, GradCAM
 DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 
 
-def generate_cams(model,
-                  dataset,
-                  out_dir,
-                  scales=DEFAULT_SCALES,
-                  flip=True,
-                  method='cam',
-                  target_layer=None,
-                  gradcam_norm=None,
-                  batch_size=4,
-                  num_workers=2,
-                  rank=0,
-                  world_size=1,
-                  progress=True):
+def generate_cams(model: CAMClassifier,
+                  dataset: BaseDataset,
+                  out_dir: str,
+                  scales: Sequence[float] = DEFAULT_SCALES,
+                  flip: bool = True,
+                  method: str = 'cam',
+                  target_layer: Optional[str] = None,
+                  gradcam_norm: Optional[str] = None,
+                  batch_size: int = 4,
+                  num_workers: int = 2,
+                  rank: int = 0,
+                  world_size: int = 1,
+                  progress: bool = True) -> int:
     """Run multi-scale + flip CAM inference over ``dataset`` and write one
     ``<img_id>.npy`` per image into ``out_dir``.
 
@@ -131,7 +137,8 @@ def generate_cams(model,
     return written
 
 
-def preprocess_groups(model, batch):
+def preprocess_groups(model: BaseModel,
+                      batch: dict) -> Iterator[Tuple[Tensor, SampleList]]:
     """Split a loaded batch into groups of same-size images and run the
     model's data preprocessor once per group.
 
@@ -150,7 +157,10 @@ def preprocess_groups(model, batch):
         yield data['inputs'], samples
 
 
-def _infer_batch(model, batch, cam_fn, out_dir):
+def _infer_batch(
+        model: CAMClassifier, batch: dict, cam_fn: Optional[GradCAM],
+        out_dir: str
+) -> Iterator[Tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """Yield ``(path, keys, high_res, cam)`` of every image of a loaded
     batch, ``cam`` being IRN's stride-4 maps.
 

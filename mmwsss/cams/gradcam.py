@@ -1,5 +1,10 @@
 """Grad-CAM and Grad-CAM++ maps of every class, in one batched backward."""
+from typing import Optional
+
 import torch
+from torch import Tensor
+
+from mmwsss.models.segmentors import CAMClassifier
 
 #: How each forward pass's maps are normalised before the multi-scale sum:
 #: ``'minmax'`` as pytorch-grad-cam's ``scale_cam_image``, ``'max'`` by the
@@ -7,9 +12,9 @@ import torch
 GRADCAM_NORMS = ('minmax', 'max', 'none')
 
 
-def normalize_maps(maps: torch.Tensor,
+def normalize_maps(maps: Tensor,
                    norm: str = 'minmax',
-                   eps: float = 1e-7) -> torch.Tensor:
+                   eps: float = 1e-7) -> Tensor:
     """Normalise every ``[h, w]`` map of ``[..., h, w]`` on its own.
 
     ``'minmax'`` is pytorch-grad-cam's ``scale_cam_image`` (``m - min``,
@@ -64,8 +69,11 @@ class GradCAM:
             Default: ``'none'``.
     """
 
-    def __init__(self, model, method='gradcam', target_layer=None,
-                 norm='none'):
+    def __init__(self,
+                 model: CAMClassifier,
+                 method: str = 'gradcam',
+                 target_layer: Optional[str] = None,
+                 norm: str = 'none') -> None:
         if method not in ('gradcam', 'gradcam++'):
             raise ValueError(
                 f"method must be 'gradcam' or 'gradcam++', got {method!r}")
@@ -82,7 +90,7 @@ class GradCAM:
             raise KeyError(f'target layer {name!r} is not a module of '
                            f'{type(model).__name__}') from None
 
-    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+    def __call__(self, images: Tensor) -> Tensor:
         """Maps ``[B, K, h, w]`` of every class: ReLU'd and normalised per
         map, or with ``norm='none'`` raw (ReLU left to the caller)."""
         captured = {}

@@ -3,6 +3,7 @@ import os
 import os.path as osp
 import tempfile
 from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Optional, Sequence, Set
 
 import numpy as np
 from PIL import Image
@@ -11,7 +12,7 @@ from .palette import voc_palette
 
 
 @contextmanager
-def atomic_write(path, suffix=''):
+def atomic_write(path: str, suffix: str = '') -> Iterator[str]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only
     when the block finishes, so a reader never sees a partial file.
 
@@ -33,7 +34,7 @@ def atomic_write(path, suffix=''):
         raise
 
 
-def _tmp_target(name):
+def _tmp_target(name: str) -> Set[str]:
     """Candidate final names of an :func:`atomic_write` temporary file
     ``.<final name>.<random><suffix>.tmp``: every prefix of the name without
     its leading '.' that ends before a '.'."""
@@ -41,7 +42,8 @@ def _tmp_target(name):
     return {stem[:i] for i, char in enumerate(stem) if char == '.'}
 
 
-def remove_stale_tmp_files(directory, targets=None):
+def remove_stale_tmp_files(directory: str,
+                           targets: Optional[Iterable[str]] = None) -> int:
     """Delete temporary files an interrupted :func:`atomic_write` left.
 
     Args:
@@ -74,7 +76,7 @@ def remove_stale_tmp_files(directory, targets=None):
 JPEG_END_MARKER = b'\xff\xd9'
 
 
-def check_image_file(path):
+def check_image_file(path: str) -> None:
     """Cheaply check that ``path`` is a readable image before long work
     starts: the header must decode, and a JPEG must end with its
     end-of-image marker (OpenCV silently decodes a truncated JPEG with a
@@ -103,7 +105,9 @@ def check_image_file(path):
                              'marker); re-copy or re-download the file')
 
 
-def save_palette_png(label, path, palette=None):
+def save_palette_png(label: np.ndarray,
+                     path: str,
+                     palette: Optional[np.ndarray] = None) -> None:
     """Write a label map of class indices as a palette PNG, atomically.
 
     Args:
@@ -126,7 +130,7 @@ def save_palette_png(label, path, palette=None):
         image.save(tmp_path, format='PNG')
 
 
-def load_label_png(path):
+def load_label_png(path: str) -> np.ndarray:
     """Read a palette (or grey) PNG as a ``[H, W]`` uint8 map of indices."""
     try:
         with Image.open(path) as image:
@@ -139,14 +143,18 @@ def load_label_png(path):
         raise FileNotFoundError(f'label file not found: {path}') from None
 
 
-def save_json(obj, path):
+def save_json(obj: Any, path: str) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_write(path, suffix='.json') as tmp_path:
         with open(tmp_path, 'w') as f:
             json.dump(obj, f, indent=2)
 
 
-def require_files(directory, ids, suffix, what, hint=''):
+def require_files(directory: str,
+                  ids: Sequence[str],
+                  suffix: str,
+                  what: str,
+                  hint: str = '') -> None:
     """Raise ``FileNotFoundError`` naming ``directory``, how many of ``ids``
     lack ``<id><suffix>`` there, and the first such file."""
     missing = [

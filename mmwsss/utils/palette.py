@@ -1,7 +1,7 @@
 import numpy as np
 
 
-def voc_palette(num_colors=256):
+def voc_palette(num_colors: int = 256) -> np.ndarray:
     """The PASCAL VOC colour map: index ``i`` gets the colour built from the
     bits of ``i``, so 0 is black, 1 dark red, ... and 255 (ignore) is cream.
 

@@ -44,7 +44,7 @@ class EraseRegions(BaseTransform):
     def __init__(self,
                  erase_dir: Optional[str] = None,
                  fill: Sequence[float] = (103.53, 116.28, 123.675),
-                 mask_suffix: str = '.png'):
+                 mask_suffix: str = '.png') -> None:
         self.erase_dir = erase_dir
         self.fill = tuple(float(v) for v in fill)
         self.mask_suffix = mask_suffix
@@ -86,6 +86,6 @@ class EraseRegions(BaseTransform):
         results['img'] = img
         return results
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(erase_dir={self.erase_dir!r}, '
                 f'fill={self.fill}, mask_suffix={self.mask_suffix!r})')

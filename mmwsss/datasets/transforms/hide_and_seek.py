@@ -1,3 +1,5 @@
+from typing import Sequence
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
@@ -25,10 +27,12 @@ class HideAndSeek(BaseTransform):
             ImageNet mean.
     """
 
-    def __init__(self,
-                 grid_sizes=(0, 16, 32, 44, 56),
-                 hide_prob=0.5,
-                 fill=(103.53, 116.28, 123.675)):
+    def __init__(
+        self,
+        grid_sizes: Sequence[int] = (0, 16, 32, 44, 56),
+        hide_prob: float = 0.5,
+        fill: Sequence[float] = (103.53, 116.28, 123.675)
+    ) -> None:
         if not grid_sizes or any(g < 0 for g in grid_sizes):
             raise ValueError(f'grid_sizes must be non-negative, got '
                              f'{grid_sizes}')
@@ -38,12 +42,12 @@ class HideAndSeek(BaseTransform):
         self.hide_prob = hide_prob
         self.fill = tuple(fill)
 
-    def hidden_patches(self, height, width, grid):
+    def hidden_patches(self, height: int, width: int, grid: int) -> np.ndarray:
         """Boolean ``[rows, cols]`` map of the patches to hide."""
         rows, cols = -(-height // grid), -(-width // grid)
         return np.random.rand(rows, cols) < self.hide_prob
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         grid = int(np.random.choice(self.grid_sizes))
         if grid == 0:
             return results
@@ -56,6 +60,6 @@ class HideAndSeek(BaseTransform):
         results['img'] = img
         return results
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(grid_sizes={self.grid_sizes}, '
                 f'hide_prob={self.hide_prob}, fill={self.fill})')

@@ -1,3 +1,5 @@
+from typing import Sequence
+
 import torch
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
@@ -17,13 +19,16 @@ class PackWSSSInputs(PackSegInputs):
             to mmseg's defaults so outputs can be named after the image.
     """
 
-    def __init__(self,
-                 meta_keys=('img_id', 'img_path', 'seg_map_path', 'ori_shape',
-                            'img_shape', 'pad_shape', 'scale_factor', 'flip',
-                            'flip_direction', 'reduce_zero_label')):
+    def __init__(
+        self,
+        meta_keys: Sequence[str] = ('img_id', 'img_path', 'seg_map_path',
+                                    'ori_shape', 'img_shape', 'pad_shape',
+                                    'scale_factor', 'flip', 'flip_direction',
+                                    'reduce_zero_label')
+    ) -> None:
         super().__init__(meta_keys=meta_keys)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         if 'img_labels' not in results:
             raise KeyError(
                 f"{results.get('img_path', 'sample')}: no 'img_labels' in "

@@ -37,7 +37,7 @@ class RandomRescale(BaseTransform):
     def __init__(self,
                  scale_range: Sequence[float] = (0.5, 1.5),
                  interpolation: str = 'bicubic',
-                 backend: str = 'pillow'):
+                 backend: str = 'pillow') -> None:
         if len(scale_range) != 2 or not 0 < scale_range[0] <= scale_range[1]:
             raise ValueError('scale_range must be (low, high) with 0 < low '
                              f'<= high, got {scale_range}')

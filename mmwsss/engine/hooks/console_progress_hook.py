@@ -2,6 +2,7 @@ import sys
 from typing import Optional
 
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 from mmseg.registry import HOOKS
 
 
@@ -30,7 +31,7 @@ class ConsoleProgressHook(Hook):
         stream.flush()
 
     def after_train_iter(self,
-                         runner,
+                         runner: Runner,
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:

@@ -1,6 +1,7 @@
 import torch
 import torch.nn as nn
 from mmseg.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()
@@ -22,7 +23,9 @@ class ADL(nn.Module):
         threshold (float): Drop positions above this fraction of the max.
     """
 
-    def __init__(self, drop_rate: float = 0.75, threshold: float = 0.9):
+    def __init__(self,
+                 drop_rate: float = 0.75,
+                 threshold: float = 0.9) -> None:
         super().__init__()
         if not 0 <= drop_rate <= 1:
             raise ValueError(f'drop_rate must be in [0, 1], got {drop_rate}')
@@ -31,17 +34,17 @@ class ADL(nn.Module):
         self.drop_rate = drop_rate
         self.threshold = threshold
 
-    def attention(self, x):
+    def attention(self, x: Tensor) -> Tensor:
         return x.mean(dim=1, keepdim=True)
 
-    def drop_mask(self, attention):
+    def drop_mask(self, attention: Tensor) -> Tensor:
         peak = attention.flatten(1).max(dim=1).values.view(-1, 1, 1, 1)
         return (attention < peak * self.threshold).to(attention)
 
-    def importance_map(self, attention):
+    def importance_map(self, attention: Tensor) -> Tensor:
         return attention.sigmoid()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         if not self.training:
             return x
         attention = self.attention(x)
@@ -51,5 +54,5 @@ class ADL(nn.Module):
             mask = self.importance_map(attention)
         return x * mask
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f'drop_rate={self.drop_rate}, threshold={self.threshold}'

@@ -1,9 +1,9 @@
 from typing import Sequence, Tuple
 
-import torch
 import torch.nn as nn
 from mmseg.models.backbones import ResNet
 from mmseg.registry import MODELS
+from torch import Tensor
 
 from .adl import ADL
 
@@ -37,7 +37,7 @@ class ADLResNet(ResNet):
                                                              (3, -1)),
                  adl_drop_rate: float = 0.75,
                  adl_threshold: float = 0.9,
-                 **kwargs):
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.adl_positions = set()
         for stage, block in adl_positions:
@@ -55,7 +55,7 @@ class ADLResNet(ResNet):
             for stage, block in sorted(self.adl_positions)
         })
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         if self.deep_stem:
             x = self.stem(x)
         else:

@@ -18,5 +18,5 @@ class ADLResNetV1c(ADLResNet):
         **kwargs: See :class:`ADLResNet`.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs) -> None:
         super().__init__(deep_stem=True, avg_down=False, **kwargs)

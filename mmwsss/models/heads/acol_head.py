@@ -1,10 +1,11 @@
-from typing import List, Sequence, Union
+from typing import Dict, Sequence, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from .cam_head import stack_img_labels
@@ -68,16 +69,16 @@ class ACoLHead(BaseModule):
                  channels: int = 1024,
                  erase_threshold: float = 0.6,
                  in_index: int = -1,
-                 loss_cls: dict = dict(
+                 loss_cls: ConfigType = dict(
                      type='CrossEntropyLoss',
                      use_sigmoid=True,
                      loss_weight=1.0,
                      loss_name='loss_cls'),
-                 init_cfg: Union[dict, List[dict], None] = dict(
+                 init_cfg: OptMultiConfig = dict(
                      type='Xavier',
                      distribution='uniform',
                      layer='Conv2d',
-                     bias=0.0)):
+                     bias=0.0)) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0 <= erase_threshold <= 1:
             raise ValueError(
@@ -142,7 +143,7 @@ class ACoLHead(BaseModule):
         return torch.max(min_max_normalize(maps_a), min_max_normalize(maps_b))
 
     def loss(self, inputs: Union[Tensor, Sequence[Tensor]],
-             data_samples: list) -> dict:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """Classification loss of A on the features and of B on the
         features with the labelled classes' regions erased."""
         feats = self._features(inputs)

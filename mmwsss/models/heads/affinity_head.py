@@ -1,11 +1,11 @@
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from mmseg.utils import OptMultiConfig, SampleList
 from torch import Tensor
 
 from mmwsss.models.utils.boundary_affinity import pair_labels
@@ -97,7 +97,7 @@ class AffinityHead(BaseModule):
                  radius: int = 5,
                  label_stride: int = 8,
                  ignore_index: int = 255,
-                 init_cfg=None):
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != 3 or len(channels) != 3:
             raise ValueError('AffinityHead reads three levels: in_channels '
@@ -125,12 +125,12 @@ class AffinityHead(BaseModule):
         return F.elu(self.fuse(torch.cat(reduced, dim=1)))
 
     def loss(self, feats: Sequence[Tensor],
-             data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """PSA's affinity loss against the labels of ``data_samples``."""
         return self.loss_by_feat(self.forward(feats), data_samples)
 
     def loss_by_feat(self, features: Tensor,
-                     data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+                     data_samples: SampleList) -> Dict[str, Tensor]:
         labels = torch.stack(
             [s.gt_sem_seg.data[0] for s in data_samples]).to(features.device)
         bad = (labels >= self.num_classes) & (labels != self.ignore_index)

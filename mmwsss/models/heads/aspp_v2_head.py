@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import accuracy
 from mmseg.registry import MODELS
-from mmseg.utils import SampleList
+from mmseg.utils import MultiConfig, SampleList
 from torch import Tensor
 
 
@@ -50,9 +50,9 @@ class ASPPV2Head(BaseDecodeHead):
 
     def __init__(self,
                  dilations: Sequence[int] = (6, 12, 18, 24),
-                 init_cfg: dict = dict(
+                 init_cfg: MultiConfig = dict(
                      type='Normal', std=0.01, bias=0, layer='Conv2d'),
-                 **kwargs):
+                 **kwargs) -> None:
         for fixed in ('channels', 'dropout_ratio'):
             if fixed in kwargs:
                 raise TypeError(f'ASPPV2Head has no {fixed!r}: its ASPP '

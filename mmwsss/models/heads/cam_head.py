@@ -1,11 +1,15 @@
+from typing import Dict, Sequence, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptMultiConfig, SampleList
+from torch import Tensor
 
 
-def stack_img_labels(data_samples):
+def stack_img_labels(data_samples: SampleList) -> Tensor:
     """Stack the ``gt_img_labels`` of a batch into a ``[N, K]`` tensor."""
     try:
         return torch.stack([s.gt_img_labels for s in data_samples])
@@ -37,15 +41,15 @@ class CAMHead(BaseModule):
     """
 
     def __init__(self,
-                 in_channels,
-                 num_classes,
-                 in_index=-1,
-                 loss_cls=dict(
+                 in_channels: int,
+                 num_classes: int,
+                 in_index: int = -1,
+                 loss_cls: ConfigType = dict(
                      type='CrossEntropyLoss',
                      use_sigmoid=True,
                      loss_weight=1.0,
                      loss_name='loss_cls'),
-                 init_cfg=None):
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.num_classes = num_classes
@@ -53,26 +57,27 @@ class CAMHead(BaseModule):
         self.classifier = nn.Conv2d(in_channels, num_classes, 1, bias=False)
         self.loss_cls = MODELS.build(loss_cls)
 
-    def _select(self, inputs):
+    def _select(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         if isinstance(inputs, (list, tuple)):
             return inputs[self.in_index]
         return inputs
 
-    def forward(self, inputs):
+    def forward(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Image-level logits ``[N, K]``."""
         x = self._select(inputs)
         x = F.adaptive_avg_pool2d(x, 1)
         return self.classifier(x).flatten(1)
 
-    def cam_weight(self):
+    def cam_weight(self) -> Tensor:
         """The ``[K, C, 1, 1]`` weight that turns features into CAMs."""
         return self.classifier.weight
 
-    def forward_cam(self, inputs):
+    def forward_cam(self, inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """Raw class activation maps ``[N, K, h, w]`` (no ReLU)."""
         return F.conv2d(self._select(inputs), self.cam_weight())
 
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Union[Tensor, Sequence[Tensor]],
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """Multi-label classification loss on the image-level labels."""
         logits = self.forward(inputs)
         targets = stack_img_labels(data_samples).to(logits)

@@ -1,3 +1,5 @@
+from typing import Tuple
+
 from mmseg.models.decode_heads import EncHead
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
@@ -47,7 +49,8 @@ class ImageLabelEncHead(EncHead):
             targets[i, 1:] *= (labels > 0).to(targets)
         return targets
 
-    def loss_by_feat(self, seg_logit, batch_data_samples, **kwargs):
+    def loss_by_feat(self, seg_logit: Tuple[Tensor, Tensor],
+                     batch_data_samples: SampleList, **kwargs) -> dict:
         seg_logit, se_seg_logit = seg_logit
         losses = BaseDecodeHead.loss_by_feat(self, seg_logit,
                                              batch_data_samples)

@@ -1,11 +1,11 @@
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from mmseg.utils import OptMultiConfig, SampleList
 from torch import Tensor
 
 from mmwsss.models.utils.boundary_affinity import (nearest_resize_label,
@@ -56,7 +56,7 @@ class IRNBoundaryHead(BaseModule):
                  num_classes: int = 21,
                  ignore_index: int = 255,
                  radius: int = 10,
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != len(scale_factors):
             raise ValueError(f'{len(in_channels)} in_channels but '
@@ -97,12 +97,12 @@ class IRNBoundaryHead(BaseModule):
         return self.boundary_conv(torch.cat(levels, dim=1))
 
     def loss(self, feats: Sequence[Tensor],
-             data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """Affinity losses of the boundary map against ``gt_sem_seg``."""
         return self.loss_by_feat(self(feats), data_samples)
 
     def loss_by_feat(self, boundary_logits: Tensor,
-                     data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+                     data_samples: SampleList) -> Dict[str, Tensor]:
         """Affinity losses of boundary logits ``[B, 1, h, w]``.
 
         ``gt_sem_seg`` holds the class labels at input size (255 = unsure,

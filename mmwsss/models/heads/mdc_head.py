@@ -1,10 +1,11 @@
-from typing import List, Sequence, Tuple, Union
+from typing import Dict, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from .cam_head import stack_img_labels
@@ -53,12 +54,12 @@ class MDCHead(BaseModule):
                  channels: int = 512,
                  dilations: Sequence[int] = (1, 3, 6, 9),
                  in_index: int = -1,
-                 loss_cls: dict = dict(
+                 loss_cls: ConfigType = dict(
                      type='CrossEntropyLoss',
                      use_sigmoid=True,
                      loss_weight=1.0,
                      loss_name='loss_cls'),
-                 init_cfg: Union[dict, List[dict], None] = None):
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(dilations) < 2 or len(set(dilations)) != len(dilations):
             raise ValueError('MDCHead needs the standard dilation and at '
@@ -118,7 +119,7 @@ class MDCHead(BaseModule):
         return cams[0] + torch.stack(cams[1:]).mean(dim=0)
 
     def loss(self, inputs: Union[Tensor, Sequence[Tensor]],
-             data_samples: list) -> dict:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """The classification loss of every block, one entry each
         (``loss_cls_d1``, ``loss_cls_d3``, ...), summed by the runner."""
         logits = self.block_logits(inputs)

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+from mmseg.utils import OptMultiConfig
 from torch import Tensor
 
 
@@ -49,7 +50,7 @@ class PixelCorrelationModule(BaseModule):
                  in_index: Sequence[int] = (0, 1),
                  feat_channels: Sequence[int] = (64, 128),
                  embed_channels: int = 192,
-                 init_cfg=None):
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not len(in_channels) == len(in_index) == len(feat_channels):
             raise ValueError(

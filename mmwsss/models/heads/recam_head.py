@@ -1,7 +1,11 @@
+from typing import Dict, Sequence, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
+from mmseg.utils import SampleList
+from torch import Tensor
 
 from ..utils.cam_inference import normalize_cams
 from .cam_head import CAMHead, stack_img_labels
@@ -28,16 +32,19 @@ class ReCAMHead(CAMHead):
         **kwargs: See :class:`CAMHead`.
     """
 
-    def __init__(self, *args, recam_loss_weight=1.0, **kwargs):
+    def __init__(self,
+                 *args,
+                 recam_loss_weight: float = 1.0,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.recam_loss_weight = recam_loss_weight
         self.recam_classifier = nn.Conv2d(
             self.in_channels, self.num_classes, 1, bias=False)
 
-    def cam_weight(self):
+    def cam_weight(self) -> Tensor:
         return self.classifier.weight * self.recam_classifier.weight
 
-    def class_features(self, feats):
+    def class_features(self, feats: Tensor) -> Tensor:
         """Per-class CAM-reweighted features ``[N, K, C]``.
 
         Equals the mean over positions of ``cam_k * feature`` without
@@ -47,7 +54,7 @@ class ReCAMHead(CAMHead):
         h, w = feats.shape[-2:]
         return torch.einsum('nkhw,nchw->nkc', cams, feats) / (h * w)
 
-    def recam_loss(self, feats, labels):
+    def recam_loss(self, feats: Tensor, labels: Tensor) -> Tensor:
         """Softmax CE of the present classes' features, summed over each
         image's mean and divided by the batch size (official code)."""
         features = self.class_features(feats)
@@ -67,7 +74,8 @@ class ReCAMHead(CAMHead):
         counts = present.sum(dim=1).clamp(min=1)
         return (per_image / counts).sum() / labels.shape[0]
 
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Union[Tensor, Sequence[Tensor]],
+             data_samples: SampleList) -> Dict[str, Tensor]:
         losses = super().loss(inputs, data_samples)
         feats = self._select(inputs)
         labels = stack_img_labels(data_samples).to(feats)

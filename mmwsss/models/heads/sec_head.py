@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ..utils.sec_crf import sec_crf
@@ -218,7 +219,7 @@ class SECHead(BaseDecodeHead):
                  crf_iterations: int = 10,
                  min_prob: float = SEC_MIN_PROB,
                  loss_weights: Sequence[float] = (1.0, 1.0, 1.0),
-                 **kwargs):
+                 **kwargs) -> None:
         super().__init__(
             in_channels,
             channels,
@@ -260,7 +261,8 @@ class SECHead(BaseDecodeHead):
         x = F.relu(self.fc7(x))
         return self.cls_seg(x)
 
-    def cue_maps(self, batch_data_samples, size: Tuple[int, int]) -> Tensor:
+    def cue_maps(self, batch_data_samples: SampleList,
+                 size: Tuple[int, int]) -> Tensor:
         """``[N, C, h, w]`` 0/1 cues from ``gt_sem_seg`` at the output
         size."""
         labels = self._stack_batch_gt(batch_data_samples).float()
@@ -279,8 +281,8 @@ class SECHead(BaseDecodeHead):
 
     def loss(self,
              inputs: List[Tensor],
-             batch_data_samples,
-             train_cfg,
+             batch_data_samples: SampleList,
+             train_cfg: ConfigType,
              images: Optional[Tensor] = None) -> dict:
         """SEC's losses.
 
@@ -302,7 +304,7 @@ class SECHead(BaseDecodeHead):
         return self.loss_by_feat(
             self.forward(inputs), batch_data_samples, images)
 
-    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples,
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: SampleList,
                      images: Tensor) -> dict:
         """The three losses of the raw scores ``seg_logits``."""
         size = seg_logits.shape[-2:]

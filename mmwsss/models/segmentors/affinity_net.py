@@ -1,5 +1,5 @@
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -7,6 +7,8 @@ from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList)
 from torch import Tensor
 
 
@@ -35,11 +37,11 @@ class AffinityNet(BaseSegmentor):
     """
 
     def __init__(self,
-                 backbone: dict,
-                 affinity_head: dict,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 backbone: ConfigType,
+                 affinity_head: ConfigType,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -59,13 +61,12 @@ class AffinityNet(BaseSegmentor):
 
     def _forward(self,
                  inputs: Tensor,
-                 data_samples: Optional[List[SegDataSample]] = None
-                 ) -> Tensor:
+                 data_samples: OptSampleList = None) -> Tensor:
         """Affinity features ``[N, C, h, w]``."""
         return self.affinity_head(self.extract_feat(inputs))
 
     def loss(self, inputs: Tensor,
-             data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """PSA's affinity loss; see :class:`AffinityHead`."""
         return self.affinity_head.loss(self.extract_feat(inputs), data_samples)
 
@@ -83,8 +84,8 @@ class AffinityNet(BaseSegmentor):
         stride = self.test_cfg['stride']
         height, width = inputs.shape[-2:]
         grid_h, grid_w = math.ceil(height / stride), math.ceil(width / stride)
-        padded = F.pad(inputs,
-                       [0, grid_w * stride - width, 0, grid_h * stride - height])
+        padded = F.pad(
+            inputs, [0, grid_w * stride - width, 0, grid_h * stride - height])
         return self._forward(padded)[..., :grid_h, :grid_w]
 
     def encode_decode(self, inputs: Tensor,
@@ -107,8 +108,7 @@ class AffinityNet(BaseSegmentor):
 
     def predict(self,
                 inputs: Tensor,
-                data_samples: Optional[List[SegDataSample]] = None
-                ) -> List[SegDataSample]:
+                data_samples: OptSampleList = None) -> SampleList:
         """The neighbour affinity map (``seg_logits``) and its low-affinity
         mask below 0.5 (``pred_sem_seg``) of each image."""
         height, width = inputs.shape[-2:]

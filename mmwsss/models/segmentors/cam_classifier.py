@@ -1,8 +1,13 @@
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList)
+from torch import Tensor
 
 from ..utils.cam_inference import (cams_to_label, multi_scale_cams,
                                    normalize_cams)
@@ -33,12 +38,12 @@ class CAMClassifier(BaseSegmentor):
     """
 
     def __init__(self,
-                 backbone,
-                 cam_head,
-                 neck=None,
-                 test_cfg=None,
-                 data_preprocessor=None,
-                 init_cfg=None):
+                 backbone: ConfigType,
+                 cam_head: ConfigType,
+                 neck: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -50,34 +55,43 @@ class CAMClassifier(BaseSegmentor):
         self.test_cfg.update(test_cfg or {})
 
     @property
-    def num_classes(self):
+    def num_classes(self) -> int:
         """Number of foreground classes."""
         return self.cam_head.num_classes
 
-    def extract_feat(self, inputs):
+    def extract_feat(self, inputs: Tensor) -> Sequence[Tensor]:
         x = self.backbone(inputs)
         if self.with_neck:
             x = self.neck(x)
         return x
 
-    def encode_decode(self, inputs, batch_img_metas):
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
         """Normalised single-scale CAMs of all classes at input size."""
         cams = F.relu(self.forward_cam(inputs))
         cams = F.interpolate(
             cams, size=inputs.shape[-2:], mode='bilinear', align_corners=False)
         return normalize_cams(cams)
 
-    def forward_cam(self, inputs):
+    def forward_cam(self, inputs: Tensor) -> Tensor:
         """Raw CAMs ``[N, K, h, w]`` of a normalised batch."""
         return self.cam_head.forward_cam(self.extract_feat(inputs))
 
-    def _forward(self, inputs, data_samples=None):
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
         return self.cam_head(self.extract_feat(inputs))
 
-    def loss(self, inputs, data_samples):
+    def loss(self, inputs: Tensor,
+             data_samples: SampleList) -> Dict[str, Tensor]:
         return self.cam_head.loss(self.extract_feat(inputs), data_samples)
 
-    def multi_scale_cams(self, inputs, cam_fn=None, strided_stride=None):
+    def multi_scale_cams(
+        self,
+        inputs: Tensor,
+        cam_fn: Optional[Callable[[Tensor], Tensor]] = None,
+        strided_stride: Optional[int] = None
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """CAMs summed over ``test_cfg`` scales and flips, ``[N, K, H, W]``,
         not normalised. ``cam_fn`` replaces the head's CAMs (e.g. Grad-CAM);
         ``strided_stride`` also returns IRN's strided sum (see
@@ -91,7 +105,9 @@ class CAMClassifier(BaseSegmentor):
             output_stride=self.test_cfg['output_stride'],
             strided_stride=strided_stride)
 
-    def predict(self, inputs, data_samples=None):
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
         if data_samples is None:
             raise ValueError('CAMClassifier.predict needs data samples with '
                              'gt_img_labels: seeds use the image-level labels')

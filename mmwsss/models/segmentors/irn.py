@@ -1,5 +1,5 @@
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -7,6 +7,8 @@ from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList)
 from torch import Tensor
 
 
@@ -59,11 +61,11 @@ class IRNBoundaryNet(BaseSegmentor):
     """
 
     def __init__(self,
-                 backbone: dict,
-                 boundary_head: dict,
-                 test_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
+                 backbone: ConfigType,
+                 boundary_head: ConfigType,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -100,13 +102,12 @@ class IRNBoundaryNet(BaseSegmentor):
 
     def _forward(self,
                  inputs: Tensor,
-                 data_samples: Optional[List[SegDataSample]] = None
-                 ) -> Tensor:
+                 data_samples: OptSampleList = None) -> Tensor:
         """Boundary logits ``[N, 1, h, w]`` at stride 4."""
         return self.boundary_head(self.extract_feat(inputs))
 
     def loss(self, inputs: Tensor,
-             data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         """IRN's class-boundary affinity loss; see
         :class:`~mmwsss.models.heads.IRNBoundaryHead`."""
         return self.boundary_head.loss(self.extract_feat(inputs), data_samples)
@@ -162,8 +163,7 @@ class IRNBoundaryNet(BaseSegmentor):
 
     def predict(self,
                 inputs: Tensor,
-                data_samples: Optional[List[SegDataSample]] = None
-                ) -> List[SegDataSample]:
+                data_samples: OptSampleList = None) -> SampleList:
         """Boundary probabilities (``seg_logits``, one channel) and the
         boundary mask at 0.5 (``pred_sem_seg``) at each image's original
         size."""

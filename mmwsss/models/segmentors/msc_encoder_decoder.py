@@ -32,7 +32,8 @@ class MSCEncoderDecoder(EncoderDecoder):
             ``auxiliary_head`` (DeepLab-v2 has none).
     """
 
-    def __init__(self, msc_scales: Sequence[float] = (0.5, 0.75), **kwargs):
+    def __init__(self, msc_scales: Sequence[float] = (0.5, 0.75),
+                 **kwargs) -> None:
         if kwargs.get('auxiliary_head') is not None:
             raise ValueError('MSCEncoderDecoder takes no auxiliary_head')
         super().__init__(**kwargs)

@@ -1,10 +1,10 @@
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from mmwsss.models.heads.cam_head import stack_img_labels
@@ -142,11 +142,11 @@ class SEAMClassifier(CAMClassifier):
     """
 
     def __init__(self,
-                 pcm: dict,
+                 pcm: ConfigType,
                  scale_factor: float = 0.3,
                  dropout_ratio: float = 0.5,
                  ecr_topk_ratio: float = 0.2,
-                 **kwargs):
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0 < scale_factor <= 1:
             raise ValueError(
@@ -182,7 +182,7 @@ class SEAMClassifier(CAMClassifier):
         return cams, refined
 
     def loss(self, inputs: Tensor,
-             data_samples: List[SegDataSample]) -> Dict[str, Tensor]:
+             data_samples: SampleList) -> Dict[str, Tensor]:
         labels = stack_img_labels(data_samples).to(inputs)
         if labels.shape[1] != self.num_classes:
             raise ValueError(

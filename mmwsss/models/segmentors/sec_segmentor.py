@@ -1,5 +1,4 @@
 import math
-from typing import List, Optional
 
 import mmcv
 import numpy as np
@@ -8,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.utils import add_prefix
+from mmseg.utils import OptConfigType, OptSampleList, SampleList, add_prefix
 from torch import Tensor
 
 from ..utils.sec_crf import sec_crf
@@ -38,7 +37,7 @@ class SECSegmentor(EncoderDecoder):
         **kwargs: See :class:`mmseg.models.segmentors.EncoderDecoder`.
     """
 
-    def __init__(self, test_cfg: Optional[dict] = None, **kwargs):
+    def __init__(self, test_cfg: OptConfigType = None, **kwargs) -> None:
         settings = dict(
             mode='whole',
             crf=True,
@@ -60,7 +59,7 @@ class SECSegmentor(EncoderDecoder):
             return inputs
         return inputs * preprocessor.std + preprocessor.mean
 
-    def loss(self, inputs: Tensor, data_samples) -> dict:
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """SEC's losses of a batch (see :class:`SECHead`)."""
         x = self.extract_feat(inputs)
         losses = add_prefix(
@@ -117,7 +116,9 @@ class SECSegmentor(EncoderDecoder):
             probs = torch.from_numpy(posterior).to(probs)
         return probs
 
-    def predict(self, inputs: Tensor, data_samples=None) -> List:
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
         """Label maps at the original image size (``pred_sem_seg``) and
         the probabilities they are the argmax of (``seg_logits``)."""
         if data_samples is None:

@@ -2,12 +2,15 @@
 ``tools/make_cams.py``, so that seed mIoU from ``tools/test.py`` and from the
 CAM files agree."""
 import math
+from typing import Callable, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import Tensor
 
 
-def rescale_images(images, scale):
+def rescale_images(images: Tensor, scale: float) -> Tensor:
     """Bicubic rescaling of a batch ``[N, 3, H, W]`` (antialiased when
     shrinking), as CAM inference does at each scale."""
     if scale == 1.0:
@@ -22,12 +25,14 @@ def rescale_images(images, scale):
         antialias=scale < 1.0)
 
 
-def multi_scale_cams(cam_fn,
-                     images,
-                     scales=(1.0, ),
-                     flip=True,
-                     output_stride=16,
-                     strided_stride=None):
+def multi_scale_cams(
+    cam_fn: Callable[[Tensor], Tensor],
+    images: Tensor,
+    scales: Sequence[float] = (1.0, ),
+    flip: bool = True,
+    output_stride: int = 16,
+    strided_stride: Optional[int] = None
+) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """Sum of ReLU'd CAMs over scales and horizontal flips, at input size.
 
     Each scale's CAMs are upsampled to the input size rounded up to a
@@ -79,13 +84,15 @@ def multi_scale_cams(cam_fn,
     return total
 
 
-def normalize_cams(cams, eps=1e-5):
+def normalize_cams(cams: Tensor, eps: float = 1e-5) -> Tensor:
     """Divide every map of ``[..., H, W]`` by its maximum (plus ``eps``)."""
     peak = cams.flatten(-2).max(dim=-1).values[..., None, None]
     return cams / (peak + eps)
 
 
-def cams_to_label(cams, keys, bg_threshold):
+def cams_to_label(cams: Union[Tensor, np.ndarray],
+                  keys: Union[Tensor, np.ndarray, Sequence[int]],
+                  bg_threshold: float) -> Tensor:
     """Seed label map from normalised CAMs of the present classes.
 
     Args:
