@@ -8,16 +8,19 @@ import os.path as osp
 import tempfile
 import threading
 import time
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.dataset import pseudo_collate
+from mmengine.config import Config
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
 from prettytable import PrettyTable
+from torch import Tensor
 
 from mmwsss.cams import load_cam_file, save_cam_file
 from mmwsss.cams.generate import (DEFAULT_SCALES, generate_cams,
@@ -37,7 +40,7 @@ class PeakMemory:
     """Peak memory of a block: allocated CUDA memory on a GPU, else the
     process's resident set size sampled every 5 ms (in MiB)."""
 
-    def __init__(self, device):
+    def __init__(self, device: str):
         self.cuda = str(device).startswith('cuda')
         self.peak_mib = 0.0
 
@@ -82,7 +85,8 @@ def _timed(device, fn):
     return time.perf_counter() - start, result
 
 
-def naive_cams(model, dataset, out_dir, scales, flip):
+def naive_cams(model: torch.nn.Module, dataset: BaseDataset, out_dir: str,
+               scales: Sequence[float], flip: bool) -> None:
     """CAM files the way the reference scripts write them: image by image,
     one forward pass per scale and per flip, in the main process."""
     for index in range(len(dataset)):
@@ -104,7 +108,9 @@ def naive_cams(model, dataset, out_dir, scales, flip):
             normalize_cams(total[0, keys]).cpu().numpy())
 
 
-def bare_forward_inputs(model, dataset, scales, flip, batch_size):
+def bare_forward_inputs(model: torch.nn.Module, dataset: BaseDataset,
+                        scales: Sequence[float], flip: bool,
+                        batch_size: int) -> List[Tensor]:
     """The backbone inputs ``make_cams`` builds: per batch of same-size
     images and per scale, the images and their flips in one tensor."""
     inputs = []
@@ -143,17 +149,17 @@ def _max_cam_difference(dir_a, dir_b):
     return worst
 
 
-def benchmark_cams(config,
-                   checkpoint=None,
-                   data_root=None,
-                   split='val',
-                   num_images=None,
-                   scales=DEFAULT_SCALES,
-                   flip=True,
-                   batch_size=4,
-                   num_workers=2,
-                   device=None,
-                   cfg_options=None):
+def benchmark_cams(config: Union[str, Config],
+                   checkpoint: Optional[str] = None,
+                   data_root: Optional[str] = None,
+                   split: str = 'val',
+                   num_images: Optional[int] = None,
+                   scales: Sequence[float] = DEFAULT_SCALES,
+                   flip: bool = True,
+                   batch_size: int = 4,
+                   num_workers: int = 2,
+                   device: Optional[str] = None,
+                   cfg_options: Optional[Dict] = None) -> dict:
     """Throughput of ``make_cams`` against the naive loop and against bare
     backbone forwards at the same scales, and the largest difference
     between its CAM files and the naive loop's.
@@ -207,16 +213,16 @@ def benchmark_cams(config,
     return result
 
 
-def benchmark_training(methods=None,
-                       preset='demo',
-                       data_root=None,
-                       iters=10,
-                       warmup=3,
-                       num_classes=None,
-                       train_split=None,
-                       rounds=2,
-                       device=None,
-                       cfg_options=None):
+def benchmark_training(methods: Optional[Sequence[str]] = None,
+                       preset: str = 'demo',
+                       data_root: Optional[str] = None,
+                       iters: int = 10,
+                       warmup: int = 3,
+                       num_classes: Optional[int] = None,
+                       train_split: Optional[str] = None,
+                       rounds: int = 2,
+                       device: Optional[str] = None,
+                       cfg_options: Optional[Dict] = None) -> Dict[str, dict]:
     """Median seconds per training step (forward, backward, update) of each
     seed method's config on the same data, relative to CAM, with peak
     memory.
@@ -303,7 +309,7 @@ def _time_training(method, preset, data_root, iters, warmup, num_classes,
         peak_mib=memory.peak_mib)
 
 
-def format_benchmark(result):
+def format_benchmark(result: dict) -> str:
     """Tables of :func:`benchmark_cams` and :func:`benchmark_training`."""
     lines = []
     cams = result.get('cams')
@@ -354,7 +360,7 @@ class PeakMemoryIncrease:
     5 ms instead (``method`` says which).
     """
 
-    def __init__(self, device):
+    def __init__(self, device: str):
         self.cuda = str(device).startswith('cuda')
         self.increase_mib = 0.0
         self.method = ('cuda max_memory_allocated'
@@ -403,7 +409,9 @@ class PeakMemoryIncrease:
         self.increase_mib = max(peak - self._start, 0.0)
 
 
-def random_walk_inputs(grid, num_classes, seed=0):
+def random_walk_inputs(grid: Tuple[int, int],
+                       num_classes: int,
+                       seed: int = 0) -> Tuple[Tensor, Tensor]:
     """Deterministic smooth inputs of the walk on a stride-4 ``grid``:
     a boundary map in (0, 1) and CAMs in [0, 1], both bilinear upsampled
     from noise at 1/8 of the grid (so they have regions and edges)."""
@@ -420,7 +428,7 @@ def random_walk_inputs(grid, num_classes, seed=0):
     return cams, boundary
 
 
-def dense_affinity(affinities, radius):
+def dense_affinity(affinities: Tensor, radius: int) -> Tensor:
     """The ``N x N`` affinity matrix as IRN builds it
     (``affinity_sparse2dense``): the forward pairs, ones on the diagonal and
     the transposed pairs, from a sparse tensor."""
@@ -450,9 +458,14 @@ def dense_affinity(affinities, radius):
         check_invariants=True).to_dense().to(device)
 
 
-def dense_irn_label_scores(cams, boundary, image_size, beta=10.,
-                           exp_times=8, radius=5, squarings=None,
-                           device='cpu'):
+def dense_irn_label_scores(cams: Tensor,
+                           boundary: Tensor,
+                           image_size: Tuple[int, int],
+                           beta: float = 10.,
+                           exp_times: int = 8,
+                           radius: int = 5,
+                           squarings: Optional[int] = None,
+                           device: str = 'cpu') -> dict:
     """IRN's official dense walk (``propagate_to_edge`` and
     ``make_sem_seg_labels``): dense affinity, power, column normalisation,
     ``exp_times`` squarings of the ``N x N`` matrix, product, upsampling.
@@ -520,18 +533,19 @@ def _with_threads(threads, fn):
         torch.set_num_threads(previous)
 
 
-def benchmark_random_walk(image_sizes=((375, 500), (640, 640)),
-                          check_size=(120, 160),
-                          num_classes=3,
-                          dense_squarings=None,
-                          repeats=3,
-                          beta=10.,
-                          exp_times=8,
-                          radius=5,
-                          dense_threads=None,
-                          walk_threads=None,
-                          device=None,
-                          seed=0):
+def benchmark_random_walk(
+        image_sizes: Sequence[Tuple[int, int]] = ((375, 500), (640, 640)),
+        check_size: Optional[Tuple[int, int]] = (120, 160),
+        num_classes: int = 3,
+        dense_squarings: Optional[int] = None,
+        repeats: int = 3,
+        beta: float = 10.,
+        exp_times: int = 8,
+        radius: int = 5,
+        dense_threads: Optional[int] = None,
+        walk_threads: Optional[int] = None,
+        device: Optional[str] = None,
+        seed: int = 0) -> dict:
     """IRN's random walk per image, the official dense computation against
     the stencil of :func:`mmwsss.pseudo_labels.random_walk.
     irn_label_scores`, on the same deterministic boundary map and CAMs at
@@ -620,7 +634,7 @@ def benchmark_random_walk(image_sizes=((375, 500), (640, 640)),
         exp_times=exp_times, radius=radius, memory_method=memory_method)
 
 
-def format_random_walk_benchmark(result):
+def format_random_walk_benchmark(result: dict) -> str:
     """Table of :func:`benchmark_random_walk`."""
     table = PrettyTable([
         'image HxW', 'grid', 'method', 'threads', 's/image', 'timing',

@@ -1,7 +1,9 @@
 import os
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
 from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
@@ -9,7 +11,8 @@ from mmwsss.datasets import build_split_dataset
 from .model import init_model
 
 
-def init_cam_distributed(launcher='none'):
+def init_cam_distributed(
+        launcher: str = 'none') -> Tuple[int, int, Optional[str]]:
     """Join the process group that ``torchrun`` set up, so that CAM
     generation can shard its ids; NCCL with GPUs, gloo on CPUs.
 
@@ -48,7 +51,11 @@ def finish_distributed(written: int, world_size: int) -> int:
     return int(total)
 
 
-def init_cam_model(config, checkpoint, device=None, cfg_options=None):
+def init_cam_model(
+        config: Union[str, Config],
+        checkpoint: str,
+        device: Optional[str] = None,
+        cfg_options: Optional[Dict] = None) -> Tuple[torch.nn.Module, Config]:
     """Build a CAM classifier from a config and load its checkpoint.
 
     Args:
@@ -67,23 +74,23 @@ def init_cam_model(config, checkpoint, device=None, cfg_options=None):
     return model, cfg
 
 
-def make_cams(config,
-              checkpoint,
-              out_dir,
-              split='train',
-              data_root=None,
-              scales=DEFAULT_SCALES,
-              flip=True,
-              method='cam',
-              target_layer=None,
-              gradcam_norm=None,
-              batch_size=4,
-              num_workers=2,
-              device=None,
-              cfg_options=None,
-              rank=0,
-              world_size=1,
-              progress=True):
+def make_cams(config: Union[str, Config],
+              checkpoint: str,
+              out_dir: str,
+              split: str = 'train',
+              data_root: Optional[str] = None,
+              scales: Sequence[float] = DEFAULT_SCALES,
+              flip: bool = True,
+              method: str = 'cam',
+              target_layer: Optional[str] = None,
+              gradcam_norm: Optional[str] = None,
+              batch_size: int = 4,
+              num_workers: int = 2,
+              device: Optional[str] = None,
+              cfg_options: Optional[Dict] = None,
+              rank: int = 0,
+              world_size: int = 1,
+              progress: bool = True) -> int:
     """Write IRN-format CAM files for ``split``; see
     :func:`mmwsss.cams.generate.generate_cams`.
 

@@ -1,5 +1,6 @@
 """Side-by-side comparison of the seed methods on one dataset."""
 import os.path as osp
+from typing import Dict, List, Optional, Sequence
 
 from prettytable import PrettyTable
 
@@ -27,8 +28,13 @@ def starts_from(method: str, summary: dict, preset: str = 'demo') -> str:
     return STARTS_FROM[base['use'] if base else None]
 
 
-def compare_methods(data_root, work_dir, methods=None, preset='demo',
-                    cfg_options=None, refine=False, refine_cfg_options=None):
+def compare_methods(data_root: str,
+                    work_dir: str,
+                    methods: Optional[Sequence[str]] = None,
+                    preset: str = 'demo',
+                    cfg_options: Optional[Dict] = None,
+                    refine: bool = False,
+                    refine_cfg_options: Optional[Dict] = None) -> List[dict]:
     """Seeds of every method from the same seed. CAM runs first: Grad-CAM
     reads its classifier, ReCAM fine-tunes it and CSE freezes it.
 
@@ -87,7 +93,7 @@ def _cell(value, fmt: str = '{:.2f}') -> str:
     return '-' if value is None else fmt.format(value)
 
 
-def format_comparison(rows):
+def format_comparison(rows: Sequence[dict]) -> str:
     """The comparison as a table; '-' where a method has no such figure
     (SEC's seeds have no threshold, CSE no random-walk run of its own)."""
     refined = any('crf_miou' in row for row in rows)

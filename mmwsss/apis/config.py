@@ -1,4 +1,5 @@
 import os.path as osp
+from typing import Dict, Optional, Union
 
 from mmengine.config import Config
 
@@ -31,7 +32,10 @@ def resolve_config_path(config: str) -> str:
         f'config not found: {config} (looked here and in {CONFIG_ROOT})')
 
 
-def load_config(config, cfg_options=None, work_dir=None, data_root=None):
+def load_config(config: Union[str, Config],
+                cfg_options: Optional[Dict] = None,
+                work_dir: Optional[str] = None,
+                data_root: Optional[str] = None) -> Config:
     """Load a config the way ``tools/train.py`` and ``tools/test.py`` do.
 
     Args:

@@ -1,4 +1,7 @@
+from typing import Dict, Optional, Tuple, Union
+
 import torch
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
@@ -7,13 +10,17 @@ from mmwsss.checkpoint import check_checkpoint_fits
 from .config import load_config
 
 
-def default_device(device=None):
+def default_device(device: Optional[str] = None) -> str:
     """``device``, else ``'cuda'`` when available, else ``'cpu'``."""
     return device or ('cuda' if torch.cuda.is_available() else 'cpu')
 
 
-def init_model(config, checkpoint=None, device=None, cfg_options=None,
-               data_root=None):
+def init_model(
+        config: Union[str, Config],
+        checkpoint: Optional[str] = None,
+        device: Optional[str] = None,
+        cfg_options: Optional[Dict] = None,
+        data_root: Optional[str] = None) -> Tuple[torch.nn.Module, Config]:
     """Build a model from a config, load its checkpoint (which must fit)
     and put it in eval mode on ``device``, with the config loaded as
     ``tools/test.py`` does.

@@ -7,8 +7,9 @@ in a ``stages.json`` when it finishes and is skipped on a rerun:
 import json
 import os
 import os.path as osp
-from typing import Optional
+from typing import Dict, Optional, Tuple, Union
 
+from mmengine.config import Config
 from mmengine.logging import print_log
 from prettytable import PrettyTable
 
@@ -140,16 +141,16 @@ def _summarize_json(path: str, template: str) -> str:
         return template.format(**json.load(f))
 
 
-def run_seed_pipeline(data_root,
-                      work_dir,
-                      config,
-                      cam_split='train',
-                      seed_split='train',
-                      cfg_options=None,
-                      cam_method='cam',
-                      checkpoint=None,
-                      train_only=False,
-                      device=None):
+def run_seed_pipeline(data_root: str,
+                      work_dir: str,
+                      config: str,
+                      cam_split: str = 'train',
+                      seed_split: str = 'train',
+                      cfg_options: Optional[dict] = None,
+                      cam_method: str = 'cam',
+                      checkpoint: Optional[str] = None,
+                      train_only: bool = False,
+                      device: Optional[str] = None) -> dict:
     """Train a classifier, write its CAMs for ``cam_split`` and evaluate the
     seeds on ``seed_split`` (which needs masks).
 
@@ -241,7 +242,9 @@ def run_seed_pipeline(data_root,
     return summary
 
 
-def ordinary_classifier_of(config, num_classes, cfg_options=None):
+def ordinary_classifier_of(config: Union[str, Config],
+                           num_classes: int,
+                           cfg_options: Optional[dict] = None) -> dict:
     """Backbone and head of a CAM config, as a CSE ordinary classifier."""
     options = {'model.cam_head.num_classes': num_classes}
     options.update(cfg_options or {})
@@ -251,7 +254,7 @@ def ordinary_classifier_of(config, num_classes, cfg_options=None):
     return dict(backbone=backbone, cam_head=dict(model.cam_head))
 
 
-def method_config(method, preset):
+def method_config(method: str, preset: str) -> str:
     """The stage-1 config of ``method`` under ``preset``."""
     if method not in METHODS:
         raise ValueError(f'unknown method {method!r}; choose from '
@@ -288,12 +291,12 @@ def base_stage_dir(base_config: str, preset: str) -> str:
     return osp.splitext(osp.basename(base_config))[0]
 
 
-def run_method_seeds(data_root,
-                     work_dir,
-                     method,
-                     preset='demo',
-                     cfg_options=None,
-                     device=None):
+def run_method_seeds(data_root: str,
+                     work_dir: str,
+                     method: str,
+                     preset: str = 'demo',
+                     cfg_options: Optional[dict] = None,
+                     device: Optional[str] = None) -> dict:
     """Seeds of one method: trains the CAM classifier first in
     ``<work_dir>/cam`` when the method builds on it, then the method in
     ``<work_dir>/<method>``.
@@ -368,9 +371,13 @@ def run_method_seeds(data_root,
         **splits)
 
 
-def segmentation_config(config, data_root, num_classes, train_split,
-                        pseudo_label_dir=None, true_mask_dir=None,
-                        cfg_options=None):
+def segmentation_config(config: Union[str, Config],
+                        data_root: str,
+                        num_classes: int,
+                        train_split: str,
+                        pseudo_label_dir: Optional[str] = None,
+                        true_mask_dir: Optional[str] = None,
+                        cfg_options: Optional[dict] = None) -> Config:
     """A segmentation config trained on ``train_split`` with pseudo labels
     (``pseudo_label_dir``) or with the true masks (``true_mask_dir``)."""
     options = {'model.decode_head.num_classes': num_classes + 1}
@@ -396,7 +403,8 @@ def segmentation_config(config, data_root, num_classes, train_split,
     return cfg
 
 
-def evaluate_label_stage(record, name, label_dir, data_root, split, out):
+def evaluate_label_stage(record: StageRecord, name: str, label_dir: str,
+                         data_root: str, split: str, out: str) -> dict:
     """Evaluate pseudo labels against the masks of ``split`` once; the
     result is kept in ``out``."""
 
@@ -413,8 +421,12 @@ def evaluate_label_stage(record, name, label_dir, data_root, split, out):
         return json.load(f)
 
 
-def refinement_settings(refine, seed_config, preset, data_root,
-                        cfg_options=None):
+def refinement_settings(
+        refine: str,
+        seed_config: Union[str, Config],
+        preset: str,
+        data_root: str,
+        cfg_options: Optional[dict] = None) -> Tuple[Config, dict, dict]:
     """The affinity-network config of ``refine`` under ``preset`` and its
     training-label and random-walk settings: the refinement config's, then
     the seed method config's (ReCAM's paper uses its own thresholds)."""
@@ -429,7 +441,7 @@ def refinement_settings(refine, seed_config, preset, data_root,
     return cfg, label_cfg, walk_cfg
 
 
-def affinity_label_settings(refine, label_cfg):
+def affinity_label_settings(refine: str, label_cfg: dict) -> dict:
     """:func:`generate_pseudo_labels` settings of an affinity network's
     training labels: IRN's confident regions (CRF-refined foreground above
     ``fg_threshold``, background below ``bg_threshold``, 255 between) or
@@ -446,9 +458,18 @@ def affinity_label_settings(refine, label_cfg):
         high_alpha=label_cfg.get('high_alpha', 32.0))
 
 
-def run_refinement(record, refine, seeds, data_root, work_dir, preset,
-                   split, seed_config, num_classes, cfg_options=None,
-                   num_workers=2, device=None):
+def run_refinement(record: StageRecord,
+                   refine: str,
+                   seeds: dict,
+                   data_root: str,
+                   work_dir: str,
+                   preset: str,
+                   split: str,
+                   seed_config: Union[str, Config],
+                   num_classes: int,
+                   cfg_options: Optional[dict] = None,
+                   num_workers: int = 2,
+                   device: Optional[str] = None) -> str:
     """Seeds refined by an affinity network: its training labels from the
     CAMs of ``split``, its training, then the random walk, written to
     ``<work_dir>/pseudo_labels``.
@@ -516,17 +537,17 @@ def run_refinement(record, refine, seeds, data_root, work_dir, preset,
     return label_dir
 
 
-def run_pseudo_labels(data_root,
-                      work_dir,
-                      method='recam',
-                      preset='demo',
-                      refine=None,
-                      pseudo_label_cfg=None,
-                      cfg_options=None,
-                      refine_cfg_options=None,
-                      num_workers=2,
-                      device=None,
-                      label_work_dir=None):
+def run_pseudo_labels(data_root: str,
+                      work_dir: str,
+                      method: str = 'recam',
+                      preset: str = 'demo',
+                      refine: Optional[str] = None,
+                      pseudo_label_cfg: Optional[dict] = None,
+                      cfg_options: Optional[dict] = None,
+                      refine_cfg_options: Optional[dict] = None,
+                      num_workers: int = 2,
+                      device: Optional[str] = None,
+                      label_work_dir: Optional[str] = None) -> dict:
     """Seeds of ``method`` and their pseudo labels, evaluated: the first
     half of :func:`run_pipeline`. Seed stages write under ``work_dir``,
     label stages under ``label_work_dir`` (default ``work_dir``), so that
@@ -646,19 +667,19 @@ def sec_pseudo_labels(record: StageRecord, seeds: dict, data_root: str,
         record=record)
 
 
-def run_pipeline(data_root,
-                 work_dir,
-                 method='recam',
-                 preset='demo',
-                 refine=None,
-                 full_supervision=False,
-                 pseudo_label_cfg=None,
-                 seg_config=None,
-                 cfg_options=None,
-                 seg_cfg_options=None,
-                 refine_cfg_options=None,
-                 num_workers=2,
-                 device=None):
+def run_pipeline(data_root: str,
+                 work_dir: str,
+                 method: str = 'recam',
+                 preset: str = 'demo',
+                 refine: Optional[str] = None,
+                 full_supervision: bool = False,
+                 pseudo_label_cfg: Optional[dict] = None,
+                 seg_config: Optional[str] = None,
+                 cfg_options: Optional[dict] = None,
+                 seg_cfg_options: Optional[dict] = None,
+                 refine_cfg_options: Optional[dict] = None,
+                 num_workers: int = 2,
+                 device: Optional[str] = None) -> dict:
     """The whole pipeline: seeds of ``method`` → pseudo labels (see
     :func:`run_pseudo_labels`) → their evaluation → segmentation on them →
     mIoU on the val masks; with ``full_supervision`` the same segmentor on
@@ -670,35 +691,83 @@ def run_pipeline(data_root,
     labels = run_pseudo_labels(data_root, work_dir, method, preset, refine,
                                pseudo_label_cfg, cfg_options,
                                refine_cfg_options, num_workers, device)
-    seeds, refine, crf, pseudo, label_dir, record = (
-        labels[k]
-        for k in ('seeds', 'refine', 'crf', 'pseudo', 'label_dir', 'record'))
     preset_cfg = PRESETS[preset]
-    num_classes = len(foreground_class_names(data_root))
+    segmentors = run_segmentation(
+        labels['record'], data_root, work_dir,
+        seg_config or preset_cfg['seg_config'], preset_cfg,
+        labels['label_dir'], full_supervision, seg_cfg_options)
+    summary = pipeline_summary(method, preset, data_root, labels, segmentors)
+    summary['figures'] = render_figures(
+        work_dir, data_root, labels['seeds']['cam_dir'], labels['label_dir'],
+        segmentors['segmentation']['config'],
+        segmentors['segmentation']['checkpoint'], preset_cfg, device)
+    if labels['refine'] in REFINEMENTS:
+        summary['figures']['refinement'] = render_refinement_figure(
+            work_dir, data_root, labels['seeds']['cam_dir'],
+            labels['record'].get('affinity_train'), {
+                labels['refine']: labels['label_dir'],
+                'CRF': osp.join(work_dir, 'crf_labels')
+            }, summary['refine_settings'], preset_cfg, device)
+    summary['stage_seconds'] = stage_seconds(work_dir, labels['record'])
+    summary['total_seconds'] = round(sum(summary['stage_seconds'].values()),
+                                     1)
+    save_json(summary, osp.join(work_dir, 'summary.json'))
+    return summary
 
-    seg_config = seg_config or preset_cfg['seg_config']
+
+def run_segmentation(record: StageRecord,
+                     data_root: str,
+                     work_dir: str,
+                     seg_config: str,
+                     preset_cfg: dict,
+                     label_dir: str,
+                     full_supervision: bool = False,
+                     seg_cfg_options: Optional[dict] = None) -> dict:
+    """Train and test the segmentor on the pseudo labels of ``label_dir``
+    (stage ``segmentation``) and, with ``full_supervision``, on the true
+    masks (stage ``full_supervision``), each in ``<work_dir>/<stage>``.
+
+    Returns:
+        dict: Per stage its ``config`` (the dumped config trained),
+        ``checkpoint`` and test ``metrics``.
+    """
+    num_classes = len(foreground_class_names(data_root))
     runs = [('segmentation', dict(pseudo_label_dir=label_dir))]
     if full_supervision:
         runs.append(('full_supervision',
                      dict(true_mask_dir=preset_cfg['true_mask_dir'])))
+    results = {}
     for name, source in runs:
 
         def train_segmentor(name=name, source=source):
             cfg = segmentation_config(seg_config, data_root, num_classes,
                                       preset_cfg['cam_split'],
                                       cfg_options=seg_cfg_options, **source)
+            train_dir = osp.join(work_dir, name)
+            os.makedirs(train_dir, exist_ok=True)
+            config_path = osp.join(train_dir, f'{name}_config.py')
+            cfg.dump(config_path)
             checkpoint, metrics, _ = train_and_test(
-                cfg, osp.join(work_dir, name),
-                label=stage_label(record, name))
-            return dict(checkpoint=checkpoint, metrics=metrics)
+                cfg, train_dir, label=stage_label(record, name))
+            return dict(
+                config=config_path, checkpoint=checkpoint, metrics=metrics)
 
-        run_stage(record, name, train_segmentor, _summarize_training)
+        results[name] = run_stage(record, name, train_segmentor,
+                                  _summarize_training)
+    return results
 
-    final = record.get('segmentation')['metrics']['mIoU']
+
+def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
+                     segmentors: dict) -> dict:
+    """The figures of a pipeline run (mIoU and mAP in percent), from the
+    outputs of :func:`run_pseudo_labels` and :func:`run_segmentation`."""
+    seeds, crf, pseudo = labels['seeds'], labels['crf'], labels['pseudo']
+    record = labels['record']
+    final = segmentors['segmentation']['metrics']['mIoU']
     summary = dict(
         method=method,
         preset=preset,
-        refine=refine,
+        refine=labels['refine'],
         data_root=osp.abspath(data_root),
         seed_miou=seeds['seed_miou'],
         seed_threshold=seeds['seed_threshold'],
@@ -711,54 +780,46 @@ def run_pipeline(data_root,
         pseudo_ignored_fraction=pseudo['ignored_fraction'],
         final_miou=final,
         cam_dir=seeds['cam_dir'],
-        pseudo_label_dir=osp.abspath(label_dir),
-        segmentation_checkpoint=record.get('segmentation')['checkpoint'])
-    if refine in REFINEMENTS:
+        pseudo_label_dir=osp.abspath(labels['label_dir']),
+        segmentation_checkpoint=segmentors['segmentation']['checkpoint'])
+    if labels['refine'] in REFINEMENTS:
+        affinity = record.get('affinity_train')
         summary.update(
             refine_pseudo_miou=pseudo['miou'],
             refine_settings=record.get('pseudo_labels')['settings'],
-            affinity_checkpoint=record.get('affinity_train')['checkpoint'],
-            affinity_seconds_per_iter=record.get('affinity_train')
-            ['seconds_per_iter'])
-    if full_supervision:
-        full = record.get('full_supervision')['metrics']['mIoU']
+            affinity_checkpoint=affinity['checkpoint'],
+            affinity_seconds_per_iter=affinity['seconds_per_iter'])
+    if 'full_supervision' in segmentors:
+        full = segmentors['full_supervision']['metrics']['mIoU']
         summary.update(
             full_supervision_miou=full,
             full_supervision_ratio=round(final / full, 4) if full else None)
-    summary['figures'] = render_figures(
-        work_dir, data_root, seeds['cam_dir'], label_dir,
-        segmentation_config(seg_config, data_root, num_classes,
-                            preset_cfg['cam_split'],
-                            cfg_options=seg_cfg_options,
-                            pseudo_label_dir=label_dir),
-        summary['segmentation_checkpoint'], preset_cfg, device)
-    if refine in REFINEMENTS:
-        summary['figures']['refinement'] = render_refinement_figure(
-            work_dir, data_root, seeds['cam_dir'],
-            record.get('affinity_train'), {
-                refine: label_dir,
-                'CRF': osp.join(work_dir, 'crf_labels')
-            }, summary['refine_settings'], preset_cfg, device)
-    stage_seconds = {}
-    # The seed stages: the method's folder and the CAM classifier's it
-    # builds on.
-    seed_dirs = [
-        d for d in sorted(os.listdir(work_dir))
-        if osp.isfile(osp.join(work_dir, d, 'stages.json'))
-    ]
-    for stage_dir in seed_dirs:
-        path = osp.join(work_dir, stage_dir)
-        for stage, seconds in StageRecord(path).seconds().items():
-            stage_seconds[f'{stage_dir}/{stage}'] = seconds
-    stage_seconds.update(record.seconds())
-    summary['stage_seconds'] = stage_seconds
-    summary['total_seconds'] = round(sum(stage_seconds.values()), 1)
-    save_json(summary, osp.join(work_dir, 'summary.json'))
     return summary
 
 
-def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
-                   seg_checkpoint, preset_cfg, device=None, num_images=4):
+def stage_seconds(work_dir: str, record: StageRecord) -> dict:
+    """Seconds of every finished stage: the seed stages of each folder of
+    ``work_dir`` with a stage record (the method's and the stage it builds
+    on), prefixed with the folder, then ``record``'s."""
+    seconds = {}
+    for stage_dir in sorted(os.listdir(work_dir)):
+        path = osp.join(work_dir, stage_dir)
+        if osp.isfile(osp.join(path, 'stages.json')):
+            for stage, value in StageRecord(path).seconds().items():
+                seconds[f'{stage_dir}/{stage}'] = value
+    seconds.update(record.seconds())
+    return seconds
+
+
+def render_figures(work_dir: str,
+                   data_root: str,
+                   cam_dir: str,
+                   label_dir: str,
+                   seg_config: Union[str, Config],
+                   seg_checkpoint: str,
+                   preset_cfg: dict,
+                   device: Optional[str] = None,
+                   num_images: int = 4) -> Dict[str, str]:
     """CAM, pseudo-label and prediction grids of the first few images,
     written to ``<work_dir>/figures``; existing figures are kept."""
     fig_dir = osp.join(work_dir, 'figures')
@@ -777,7 +838,7 @@ def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
                           figures['pseudo_labels'],
                           truth_dir=preset_cfg['true_mask_dir'])
     if not osp.isfile(figures['predictions']):
-        model, cfg = init_model(seg_cfg, seg_checkpoint, device,
+        model, cfg = init_model(seg_config, seg_checkpoint, device,
                                 data_root=data_root)
         render_prediction_grid(
             model,
@@ -786,9 +847,15 @@ def render_figures(work_dir, data_root, cam_dir, label_dir, seg_cfg,
     return figures
 
 
-def render_refinement_figure(work_dir, data_root, cam_dir, trained,
-                             label_dirs, settings, preset_cfg, device=None,
-                             num_images=4):
+def render_refinement_figure(work_dir: str,
+                             data_root: str,
+                             cam_dir: str,
+                             trained: dict,
+                             label_dirs: Dict[str, str],
+                             settings: dict,
+                             preset_cfg: dict,
+                             device: Optional[str] = None,
+                             num_images: int = 4) -> str:
     """The affinity network's boundary (or affinity) maps, CAMs, propagated
     scores and labels of the first few seed-split images, written to
     ``<work_dir>/figures/refinement.png`` unless it exists."""
@@ -804,7 +871,7 @@ def render_refinement_figure(work_dir, data_root, cam_dir, trained,
     return out_file
 
 
-def format_summary(summary):
+def format_summary(summary: dict) -> str:
     """The pipeline's result table."""
     table = PrettyTable(['result', 'value'])
     table.align['result'] = 'l'

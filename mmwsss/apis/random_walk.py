@@ -1,5 +1,5 @@
 """Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 from mmengine.config import Config
 
@@ -10,7 +10,7 @@ from .config import load_config
 from .model import init_model
 
 
-def random_walk_settings(config,
+def random_walk_settings(config: Union[str, Config],
                          overrides: Optional[Dict] = None) -> Tuple[str, dict]:
     """The refinement a config's model performs (``'irn'`` / ``'psa'``)
     and its random-walk settings: the defaults, then the config's
@@ -32,7 +32,7 @@ def random_walk_settings(config,
     return refine, check_random_walk_settings(refine, settings)
 
 
-def make_sem_seg_labels(config,
+def make_sem_seg_labels(config: Union[str, Config],
                         checkpoint: str,
                         cam_dir: str,
                         out_dir: str,

@@ -6,8 +6,9 @@ import os.path as osp
 import sys
 import time
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from typing import Callable, Optional
+from typing import Callable, Dict, Iterator, Optional
 
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmwsss.checkpoint import check_checkpoint_fits
@@ -41,7 +42,7 @@ def console(message: str, end: str = '\n') -> None:
 
 
 @contextmanager
-def stage_output(log_file: str):
+def stage_output(log_file: str) -> Iterator[None]:
     """Send stdout and stderr (mmengine's loggers included) to
     ``log_file`` unless verbose."""
     if is_verbose():
@@ -58,7 +59,7 @@ def stage_output(log_file: str):
 class StageRecord:
     """Finished stages and their outputs, kept in ``stages.json``."""
 
-    def __init__(self, work_dir):
+    def __init__(self, work_dir: str):
         self.work_dir = work_dir
         self.path = osp.join(work_dir, 'stages.json')
         self.stages = {}
@@ -66,17 +67,17 @@ class StageRecord:
             with open(self.path) as f:
                 self.stages = json.load(f)
 
-    def done(self, name):
+    def done(self, name: str) -> bool:
         return name in self.stages
 
-    def get(self, name):
+    def get(self, name: str) -> dict:
         return self.stages[name]
 
-    def finish(self, name, seconds, **outputs):
+    def finish(self, name: str, seconds: float, **outputs) -> None:
         self.stages[name] = dict(seconds=round(seconds, 1), **outputs)
         save_json(self.stages, self.path)
 
-    def seconds(self):
+    def seconds(self) -> Dict[str, float]:
         return {k: v['seconds'] for k, v in self.stages.items()}
 
 
@@ -102,7 +103,7 @@ def release_dataloader_workers(runner: Runner) -> None:
             loader._iterator = None
 
 
-def train_and_test(cfg, work_dir: str, test: bool = True,
+def train_and_test(cfg: Config, work_dir: str, test: bool = True,
                    label: Optional[str] = None) -> tuple:
     """Train with mmengine's Runner (resuming an interrupted run from its
     last checkpoint), then test on the config's test split unless ``test``
