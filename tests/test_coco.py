@@ -11,9 +11,12 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from mmwsss.apis import load_config, make_cams
-from mmwsss.cams import load_cam_file
-from mmwsss.datasets import (WSSSCOCODataset, coco_semantic_mask,
-                             convert_coco_masks, load_coco)
+from mmwsss.cams import load_cam_file, save_cam_file
+from mmwsss.datasets import (WSSSCOCODataset, WSSSVOCDataset,
+                             build_split_dataset, coco_image_labels,
+                             coco_semantic_mask, convert_coco_masks,
+                             dataset_type_of, load_coco, split_files)
+from mmwsss.evaluation import evaluate_seeds
 from mmwsss.utils import load_label_png
 from conftest import DEMO_CONFIG, no_worker_options, run_tool, tiny_cfg_options
 
@@ -76,6 +79,32 @@ def coco_root(tmp_path):
         43: [(18, box(10, 10, 30, 28), 0), (1, box(0, 0, 8, 8), 0)],
     })
     return root
+
+
+def convert_all(coco_root):
+    for split in ('train2014', 'val2014'):
+        convert_coco_masks(
+            osp.join(coco_root, 'annotations', f'instances_{split}.json'),
+            osp.join(coco_root, 'SegmentationClass', split))
+
+
+def dump_coco_config(coco_root, path, work_dir=None):
+    """The tiny demo config with COCO datasets on ``coco_root``, as a file
+    for the tools."""
+    options = tiny_cfg_options(max_epochs=1)
+    options.update(no_worker_options())
+    cfg = load_config(DEMO_CONFIG, options, work_dir=work_dir)
+    for loader, split in (('train_dataloader', 'train2014'),
+                          ('val_dataloader', 'val2014'),
+                          ('test_dataloader', 'val2014')):
+        dataset = cfg[loader].dataset
+        dataset.type = 'WSSSCOCODataset'
+        dataset.data_root = coco_root
+        dataset.update(WSSSCOCODataset.split_settings(split))
+        dataset.pop('require_foreground', None)
+    cfg.train_dataloader.batch_size = 2
+    cfg.dump(str(path))
+    return cfg
 
 
 def test_semantic_masks_and_classes_in_category_id_order(coco_root):
@@ -152,23 +181,9 @@ def test_dataset_labels_and_bad_input(coco_root):
 
 def test_cam_classifier_trains_and_writes_cams_on_coco(coco_root, tmp_path):
     """The COCO dataset plugs into the stage-1 config and make_cams."""
-    for split in ('train2014', 'val2014'):
-        convert_coco_masks(
-            osp.join(coco_root, 'annotations', f'instances_{split}.json'),
-            osp.join(coco_root, 'SegmentationClass', split))
-    options = tiny_cfg_options(max_epochs=1)
-    options.update(no_worker_options())
-    cfg = load_config(DEMO_CONFIG, options, work_dir=str(tmp_path / 'w'))
-    for loader, split in (('train_dataloader', 'train2014'),
-                          ('val_dataloader', 'val2014'),
-                          ('test_dataloader', 'val2014')):
-        dataset = cfg[loader].dataset
-        dataset.type = 'WSSSCOCODataset'
-        dataset.data_root = coco_root
-        dataset.update(WSSSCOCODataset.split_settings(split))
-        dataset.pop('require_foreground', None)
-    cfg.train_dataloader.batch_size = 2
-    cfg.dump(str(tmp_path / 'coco_tiny.py'))
+    convert_all(coco_root)
+    cfg = dump_coco_config(coco_root, tmp_path / 'coco_tiny.py',
+                           work_dir=str(tmp_path / 'w'))
     Runner.from_cfg(cfg).train()
     written = make_cams(
         str(tmp_path / 'coco_tiny.py'), str(tmp_path / 'w' / 'epoch_1.pth'),
@@ -203,3 +218,154 @@ def test_cam_classifier_trains_and_writes_cams_on_coco(coco_root, tmp_path):
     os.remove(label_dir / 'COCO_val2014_000000000042.png')
     with pytest.raises(FileNotFoundError, match='1 of 2 label PNGs'):
         WSSSCOCODataset(**seg_set)
+
+
+def test_layout_lookups_match_the_dataset(coco_root, tiny_data):
+    """Without building a dataset, the layout gives a split's ids, images,
+    masks and classes as the dataset built on the split has them."""
+    convert_all(coco_root)
+    assert dataset_type_of(coco_root) is WSSSCOCODataset
+    assert dataset_type_of(tiny_data) is WSSSVOCDataset
+    for split in ('train2014', 'val2014'):
+        dataset = WSSSCOCODataset(
+            data_root=coco_root, pipeline=[],
+            **WSSSCOCODataset.split_settings(split))
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        ids = WSSSCOCODataset.split_ids(coco_root, split)
+        assert ids == [info['img_id'] for info in infos]
+        assert WSSSCOCODataset.split_images(coco_root, split) == {
+            info['img_id']: info['img_path']
+            for info in infos
+        }
+        for info in infos:
+            assert WSSSCOCODataset.true_mask_path(
+                coco_root, split, info['img_id']) == info['seg_map_path']
+        assert WSSSCOCODataset.class_names(coco_root, split) == \
+            dataset.metainfo['classes']
+    # Image 30 has no annotation: not in the split, but it has a path.
+    assert 'COCO_train2014_000000000030' not in ids
+    assert WSSSCOCODataset.image_path(
+        coco_root, 'train2014', 'COCO_train2014_000000000030') == osp.join(
+            coco_root, 'train2014', 'COCO_train2014_000000000030.jpg')
+    with pytest.raises(KeyError, match='not an image of'):
+        WSSSCOCODataset.image_path(coco_root, 'val2014',
+                                   'COCO_train2014_000000000030')
+    with pytest.raises(ValueError, match='name the split'):
+        WSSSCOCODataset.split_ids(coco_root, None)
+    with pytest.raises(FileNotFoundError,
+                       match=r"not in COCO layout: missing \['test2014'"):
+        WSSSCOCODataset.check_layout(coco_root, ['val2014', 'test2014'])
+    assert WSSSCOCODataset.class_names(coco_root) == (
+        'background', 'person', 'car', 'dog')
+
+    # In VOC layout: the same against WSSSVOCDataset.
+    dataset = WSSSVOCDataset(
+        data_root=tiny_data, pipeline=[],
+        **WSSSVOCDataset.split_settings('val'))
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    assert WSSSVOCDataset.split_images(tiny_data, 'val') == {
+        info['img_id']: info['img_path']
+        for info in infos
+    }
+    for info in infos:
+        assert WSSSVOCDataset.true_mask_path(
+            tiny_data, 'val', info['img_id']) == info['seg_map_path']
+    assert WSSSVOCDataset.class_names(tiny_data) == \
+        dataset.metainfo['classes']
+
+
+def without(result, *keys):
+    return {k: v for k, v in result.items() if k not in keys}
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_tools_without_config_read_the_coco_layout(coco_root, tmp_path):
+    """eval_cams, make_pseudo_labels and visualize find a COCO split's
+    images, masks and classes from the data root alone, with the results
+    that the config's COCO dataset gives."""
+    convert_all(coco_root)
+    config = tmp_path / 'coco_tiny.py'
+    dump_coco_config(coco_root, config)
+    cam_dir = tmp_path / 'cams'
+    rng = np.random.default_rng(0)
+    for split in ('train2014', 'val2014'):
+        coco = load_coco(
+            osp.join(coco_root, 'annotations', f'instances_{split}.json'))
+        for coco_id, labels in coco_image_labels(coco).items():
+            stem = osp.splitext(coco.imgs[coco_id]['file_name'])[0]
+            keys = np.flatnonzero(labels)
+            cams = rng.random((len(keys), H // 5, W // 5)).astype(np.float32)
+            cams = np.kron(cams, np.ones((5, 5), np.float32))
+            save_cam_file(str(cam_dir / f'{stem}.npy'), keys, cams)
+
+    # The seed sweep equals evaluate_seeds over the config's dataset.
+    stdout = run_tool('eval_cams.py', '--cam-dir', cam_dir, '--data-root',
+                      coco_root, '--split', 'val2014')
+    assert 'Seed mIoU' in stdout and 'dog' in stdout
+    swept = read_json(cam_dir / 'seed_eval_val2014.json')
+    dataset = build_split_dataset(load_config(str(config)), 'val2014',
+                                  coco_root)
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    reference = evaluate_seeds(
+        str(cam_dir), coco_root, 'val2014',
+        seg_map_dir=dataset.data_prefix['seg_map_path'],
+        class_names=dataset.metainfo['classes'], progress=False,
+        ids=[info['img_id'] for info in infos])
+    assert swept == json.loads(json.dumps(reference))
+    assert swept['class_names'] == ['background', 'person', 'car', 'dog']
+    assert swept['num_images'] == 2
+    assert split_files(coco_root, 'val2014') == split_files(
+        coco_root, 'val2014', load_config(str(config)))
+
+    # Pseudo labels (through the CRF, which reads the images) and their
+    # evaluation, on the split and on another one.
+    runs = {}
+    for name, extra in (('plain', ()), ('config', ('--config', config))):
+        out_dir = tmp_path / name
+        for split, eval_split in (('val2014', 'val2014'),
+                                  ('train2014', 'val2014')):
+            stdout = run_tool('make_pseudo_labels.py', '--cam-dir', cam_dir,
+                              '--data-root', coco_root, '--split', split,
+                              '--eval-split', eval_split, '--out-dir',
+                              out_dir, '--crf', '--crf-iterations', 2,
+                              '--num-workers', 1, *extra)
+            assert 'pseudo labels written' in stdout
+            assert 'seed_eval_val2014.json' in stdout  # threshold source
+        runs[name] = out_dir
+    labels = {
+        name: {
+            f: load_label_png(str(out_dir / f))
+            for f in sorted(os.listdir(out_dir)) if f.endswith('.png')
+        }
+        for name, out_dir in runs.items()
+    }
+    assert list(labels['plain']) == [
+        f'COCO_train2014_{i:012d}.png' for i in (9, 25)
+    ] + [f'COCO_val2014_{i:012d}.png' for i in (42, 43)]
+    assert labels['plain'].keys() == labels['config'].keys()
+    for name, label in labels['plain'].items():
+        assert label.shape == (H, W)
+        np.testing.assert_array_equal(label, labels['config'][name])
+    evaluations = [
+        without(read_json(out_dir / 'pseudo_eval_val2014.json'),
+                'label_dir') for out_dir in runs.values()
+    ]
+    assert evaluations[0] == evaluations[1]
+    assert evaluations[0]['num_images'] == 2
+    assert list(evaluations[0]['per_class']) == [
+        'background', 'person', 'car', 'dog'
+    ]
+
+    # Figures of the split's images and masks.
+    for what, source, columns in (('cams', ('--cam-dir', cam_dir), 3),
+                                  ('labels',
+                                   ('--label-dir', runs['plain']), 3)):
+        out = tmp_path / f'{what}.png'
+        run_tool('visualize.py', what, *source, '--data-root', coco_root,
+                 '--split', 'val2014', '--tile', 32, '--out', out)
+        with Image.open(out) as grid:
+            assert grid.size == (columns * 32, 2 * (32 + 20))

@@ -57,12 +57,14 @@ def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):
 def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
     work = str(tmp_path / 'pipeline')
     summary = run_seed_pipeline(
-        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options())
+        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options(10))
     for key in ('seed_miou', 'seed_threshold', 'background_miou',
                 'classifier_map', 'cam_dir'):
         assert summary[key] is not None, key
-    assert 0 <= summary['seed_miou'] <= 100
-    assert 0 <= summary['classifier_map'] <= 100
+    # Ten epochs learn the tiny data: seeds 33.5 against the all-background
+    # 19.4, mAP 89 (measured).
+    assert summary['seed_miou'] > summary['background_miou'] + 5
+    assert summary['classifier_map'] > 70
     with open(osp.join(work, 'summary.json')) as f:
         assert json.load(f)['seed_miou'] == summary['seed_miou']
     cam_files = sorted(os.listdir(summary['cam_dir']))
@@ -75,7 +77,7 @@ def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
               for n in cam_files}
 
     again = run_seed_pipeline(
-        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options())
+        tiny_data, work, DEMO_CONFIG, cfg_options=tiny_cfg_options(10))
     assert again['stage_seconds'] == summary['stage_seconds']
     assert mtimes == {
         n: os.stat(osp.join(summary['cam_dir'], n)).st_mtime_ns
@@ -151,7 +153,7 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
         preset='demo',
         refine=refine,
         full_supervision=True,
-        cfg_options=tiny_cfg_options(max_epochs=1),
+        cfg_options=tiny_cfg_options(max_epochs=10),
         seg_cfg_options=tiny_seg_options(),
         refine_cfg_options=refine_options,
         num_workers=2)
@@ -160,6 +162,11 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
                 'full_supervision_miou', 'full_supervision_ratio', 'cam_dir',
                 'pseudo_label_dir', 'crf_pseudo_miou'):
         assert summary[key] is not None, key
+    # Quality floors (measured: seeds 32.8, CRF labels 31.1 against the
+    # all-background 19.4 after ten epochs; the 4-step segmentors learn
+    # nothing yet, so they get none).
+    assert summary['seed_miou'] > summary['background_miou'] + 5
+    assert summary['crf_pseudo_miou'] > summary['background_miou'] + 5
     assert summary['refine'] == refine
     assert len(os.listdir(summary['pseudo_label_dir'])) == 24
     label_stages = {'pseudo_labels', 'pseudo_eval'}

@@ -3,9 +3,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from mmwsss.cams import save_cam_file
+from mmwsss.cams import cams_to_label, save_cam_file
 from mmwsss.evaluation import evaluate_pseudo_labels
 from mmwsss.pseudo_labels import (CRF_DEFAULTS, background_score,
                                   confident_region_label, crf_refine_labels,
@@ -38,6 +39,24 @@ def test_argmax_labels_with_constant_and_power_background():
     # Power score (1 - max)^1: pixel (0, 2) max 0.2 -> bg 0.8 wins.
     label = label_from_cams(CAMS, KEYS, bg_mode='power', alpha=1.0)
     assert label.tolist() == [[4, 8, 0], [0, 0, 0]]
+
+
+def test_numpy_and_torch_argmax_rules_agree():
+    """Pseudo labels (numpy, in label workers) and seeds (torch, in
+    ``predict`` and seed evaluation) use one rule: the background wins a
+    tie with a CAM, and the first of tied CAMs wins."""
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(0, 5))
+        keys = rng.permutation(20)[:n].tolist()
+        # Coarse values make ties between CAMs and with the threshold.
+        cams = (rng.integers(0, 11, (n, 7, 9)) / 10).astype(np.float32)
+        threshold = float(rng.integers(0, 11)) / 10 if trial % 2 else \
+            float(rng.random())
+        numpy_label = label_from_cams(cams, keys, bg_threshold=threshold)
+        torch_label = cams_to_label(torch.from_numpy(cams), keys, threshold)
+        assert torch_label.dtype == torch.long
+        np.testing.assert_array_equal(numpy_label, torch_label.numpy())
 
 
 def test_confident_region_rule():

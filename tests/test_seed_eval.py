@@ -17,7 +17,8 @@ from conftest import REPO_ROOT
 def hand_made(tmp_path):
     """Two 4x4 images with known seeds; see the expected figures below."""
     root = tmp_path / 'root'
-    for sub in ('SegmentationClass', 'ImageSets/Segmentation'):
+    # Seed evaluation reads no image, but the tool checks the VOC layout.
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
         os.makedirs(root / sub)
     (root / 'classes.txt').write_text('cat\ndog\n')
     (root / 'ImageSets/Segmentation/train.txt').write_text('a\nb\n')

@@ -4,19 +4,23 @@ into the CAM directory (seed_eval_<split>.json), where make_pseudo_labels
 finds the best threshold."""
 import argparse
 import os.path as osp
+from typing import List, Optional
 
-from mmwsss.datasets.image_labels import check_voc_layout
+from mmwsss.datasets import dataset_type_of
 from mmwsss.evaluation import (DEFAULT_THRESHOLDS, evaluate_seeds,
                                format_seed_table)
 from mmwsss.pseudo_labels import seed_eval_path
 from mmwsss.utils import save_json
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--cam-dir', required=True, help='CAM directory')
     parser.add_argument(
-        '--data-root', required=True, help='dataset root in VOC layout')
+        '--data-root',
+        required=True,
+        help='dataset root in VOC or COCO layout (COCO: annotations/'
+        'instances_<split>.json, masks of tools/convert_coco.py)')
     parser.add_argument(
         '--split',
         default='train',
@@ -30,9 +34,8 @@ def build_parser():
         '0.05)')
     parser.add_argument(
         '--seg-map-dir',
-        default='SegmentationClass',
         help='ground-truth folder under the data root (default: '
-        '%(default)s)')
+        'SegmentationClass; COCO: SegmentationClass/<split>)')
     parser.add_argument(
         '--out',
         help='JSON output (default: seed_eval_<split>.json in the CAM '
@@ -40,18 +43,22 @@ def build_parser():
     return parser
 
 
-def check_data_root(data_root: str, split: str, seg_map_dir: str) -> None:
+def check_data_root(data_root: str,
+                    split: str,
+                    seg_map_dir: Optional[str] = None) -> None:
     """Fail before any CAM is read if the data root lacks the split or its
     masks."""
-    check_voc_layout(data_root, [split], annotations=False)
-    masks = osp.join(data_root, seg_map_dir)
-    if not osp.isdir(masks):
+    dataset_type = dataset_type_of(data_root)
+    dataset_type.check_layout(data_root, [split])
+    seg_map_dir = seg_map_dir or dataset_type.default_mask_dir(split)
+    if not osp.isdir(dataset_type.true_mask_dir(data_root, split,
+                                                seg_map_dir)):
         raise FileNotFoundError(
             f'{data_root} has no ground-truth folder {seg_map_dir}/ to '
             'evaluate seeds against (set --seg-map-dir)')
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> dict:
     args = build_parser().parse_args(argv)
     check_data_root(args.data_root, args.split, args.seg_map_dir)
     if not osp.isdir(args.cam_dir):

@@ -10,12 +10,12 @@ CAMs (pseudo_label_cfg, model.test_cfg.bg_threshold, ir_label_cfg,
 affinity_label_cfg), then from the defaults; the output says which."""
 import argparse
 import os.path as osp
+from typing import List, Optional
 
 from mmengine.config import DictAction
 
 from mmwsss.apis import load_config
-from mmwsss.datasets import build_split_dataset
-from mmwsss.datasets.image_labels import check_voc_layout
+from mmwsss.datasets import dataset_type_of, split_files
 from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import (CRF_DEFAULTS, PSEUDO_LABEL_DEFAULTS,
                                   SALIENCY_DEFAULTS, format_sources,
@@ -26,7 +26,7 @@ from mmwsss.utils import save_json
 D = PSEUDO_LABEL_DEFAULTS
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,10 +35,12 @@ def build_parser():
         '--config',
         help='config of the method that made the CAMs: its settings are '
         'the defaults below, and its test dataset gives the split\'s '
-        'images (COCO needs this) (default: none; VOC layout under '
-        '--data-root)')
+        'images and masks (default: none; the layout of --data-root)')
     parser.add_argument(
-        '--data-root', required=True, help='dataset root')
+        '--data-root',
+        required=True,
+        help='dataset root in VOC or COCO layout (COCO: annotations/'
+        'instances_<split>.json, masks of tools/convert_coco.py)')
     parser.add_argument(
         '--split',
         default='train',
@@ -134,7 +136,8 @@ def build_parser():
     return parser
 
 
-def label_mode(args) -> str:
+def label_mode(args: argparse.Namespace) -> str:
+    """``'argmax'``, ``'confident'`` or ``'psa_affinity'``."""
     if args.affinity_labels and args.confident_region:
         raise ValueError('choose one of --confident-region and '
                          '--affinity-labels')
@@ -142,29 +145,22 @@ def label_mode(args) -> str:
         'confident' if args.confident_region else 'argmax'
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> Optional[dict]:
     args = build_parser().parse_args(argv)
     mode = label_mode(args)
     eval_split = args.eval_split or args.split
-    # The data root (and any config) are checked before the work starts.
-    cfg = images = class_names = None
-    gt_dir = osp.abspath(osp.join(args.data_root, 'SegmentationClass'))
-    eval_ids = None
+    # The data root (and any config) are checked before the work starts;
+    # the split's files come from the config's test dataset, else from the
+    # data root's layout.
+    cfg = None
     if args.config:
         cfg = load_config(args.config)
-        dataset = build_split_dataset(cfg, args.split, args.data_root)
-        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-        images = {info['img_id']: info['img_path'] for info in infos}
-        class_names = dataset.metainfo['classes']
-        eval_set = dataset if eval_split == args.split else \
-            build_split_dataset(cfg, eval_split, args.data_root)
-        gt_dir = osp.abspath(eval_set.data_prefix['seg_map_path'])
-        eval_ids = [
-            eval_set.get_data_info(i)['img_id'] for i in range(len(eval_set))
-        ]
     else:
-        check_voc_layout(args.data_root, sorted({args.split, eval_split}),
-                         annotations=False)
+        dataset_type_of(args.data_root).check_layout(
+            args.data_root, sorted({args.split, eval_split}))
+    files = split_files(args.data_root, args.split, cfg)
+    eval_files = files if eval_split == args.split else \
+        split_files(args.data_root, eval_split, cfg)
 
     settings, sources = resolve_pseudo_label_settings(
         mode,
@@ -192,22 +188,22 @@ def main(argv=None):
         args.out_dir,
         mode=mode,
         crf=crf,
-        num_classes=None if class_names is None else len(class_names) - 1,
+        num_classes=len(files.class_names) - 1,
         num_workers=args.num_workers,
-        images=images,
+        images=files.images,
         saliency_dir=args.saliency_dir,
         saliency_cfg=args.saliency_cfg,
         **settings)
     print(f'{written} pseudo labels written to {args.out_dir}')
-    if not osp.isdir(gt_dir):
+    if not osp.isdir(eval_files.mask_dir):
         return None
     result = evaluate_pseudo_labels(
         args.out_dir,
         args.data_root,
         eval_split,
-        seg_map_dir=gt_dir,
-        class_names=class_names,
-        ids=eval_ids)
+        seg_map_dir=eval_files.mask_dir,
+        class_names=eval_files.class_names,
+        ids=eval_files.ids)
     out = args.out or osp.join(args.out_dir, f'pseudo_eval_{eval_split}.json')
     save_json(result, out)
     print(format_pseudo_label_table(result))

@@ -11,12 +11,12 @@ truth. For every test image drawn by mmseg's hook, use
 import argparse
 
 from mmwsss.apis import init_model
-from mmwsss.datasets import build_split_dataset, read_split_ids, split_file
+from mmwsss.datasets import build_split_dataset, dataset_type_of
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
 
 
-def parse_args():
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest='what', required=True)
@@ -31,7 +31,8 @@ def parse_args():
     predictions.add_argument('checkpoint')
     predictions.add_argument('--device', help='default: cuda when available')
     for command in (cams, labels, predictions):
-        command.add_argument('--data-root', required=True)
+        command.add_argument(
+            '--data-root', required=True, help='in VOC or COCO layout')
         command.add_argument('--out', required=True, help='output PNG')
         command.add_argument(
             '--split', default='train', help='split the ids come from')
@@ -43,22 +44,24 @@ def parse_args():
     return parser.parse_args()
 
 
-def main():
+def main() -> None:
     args = parse_args()
-    ids = args.ids or read_split_ids(split_file(args.split,
-                                                args.data_root))[:args.num]
+    ids = args.ids or dataset_type_of(args.data_root).split_ids(
+        args.data_root, args.split)[:args.num]
     if args.what == 'cams':
         out = render_cam_grid(args.data_root, args.cam_dir, ids, args.out,
-                              tile=args.tile)
+                              tile=args.tile, split=args.split)
     elif args.what == 'labels':
         out = render_label_grid(args.data_root, args.label_dir, ids,
-                                args.out, title=args.title, tile=args.tile)
+                                args.out, title=args.title, tile=args.tile,
+                                split=args.split)
     else:
         model, cfg = init_model(args.config, args.checkpoint, args.device,
                                 data_root=args.data_root)
         dataset = build_split_dataset(cfg, args.split, args.data_root)
         out = render_prediction_grid(model, dataset, args.data_root, ids,
-                                     args.out, tile=args.tile)
+                                     args.out, tile=args.tile,
+                                     split=args.split)
     print(f'written to {out}')
 
 

@@ -1,17 +1,62 @@
+import glob
+import os
 import os.path as osp
-from typing import Optional
+from functools import lru_cache
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
-from mmseg.datasets import BaseSegDataset
+import numpy as np
 from mmseg.registry import DATASETS
-from PIL import Image
 
-from mmwsss.utils import check_image_file, voc_palette
 from .coco_annotations import coco_image_labels, load_coco
-from .image_labels import format_ids
+from .image_files import image_size
+from .image_labels import format_ids, with_background
+from .wsss_base import WSSSBaseDataset
+
+
+def _category_names(coco) -> Tuple[str, ...]:
+    """Category names in category-id order (classes 1..K)."""
+    return tuple(c['name'] for c in coco.loadCats(sorted(coco.getCatIds())))
+
+
+def _split_images(coco, labels: Dict[int, np.ndarray],
+                  filter_empty: bool) -> Iterator[Tuple[int, str]]:
+    """``(COCO image id, file name)`` of the images a split holds, in image
+    id order; images without annotations are left out with
+    ``filter_empty``."""
+    for coco_id in sorted(coco.getImgIds()):
+        if filter_empty and not labels[coco_id].any():
+            continue
+        yield coco_id, coco.imgs[coco_id]['file_name']
+
+
+class _SplitIndex(NamedTuple):
+    """What the layout lookups need of an instances JSON."""
+    foreground: Tuple[str, ...]
+    #: ``img_id`` (file stem) -> file name of every image, in id order.
+    files: Dict[str, str]
+    #: The ids the dataset holds (images with annotations).
+    ids: List[str]
+
+
+@lru_cache(maxsize=4)
+def _load_split_index(ann_file: str, mtime_ns: int,
+                      size: int) -> _SplitIndex:
+    # mtime and size are in the key so that a rewritten JSON is re-read.
+    coco = load_coco(ann_file)
+    labels = coco_image_labels(coco, ann_file)
+    files = {
+        osp.splitext(name)[0]: name
+        for _, name in _split_images(coco, labels, filter_empty=False)
+    }
+    ids = [
+        osp.splitext(name)[0]
+        for _, name in _split_images(coco, labels, filter_empty=True)
+    ]
+    return _SplitIndex(_category_names(coco), files, ids)
 
 
 @DATASETS.register_module()
-class WSSSCOCODataset(BaseSegDataset):
+class WSSSCOCODataset(WSSSBaseDataset):
     """MS-COCO 2014 with image-level labels read from the instances JSON
     (via pycocotools), for weakly-supervised semantic segmentation.
 
@@ -40,7 +85,6 @@ class WSSSCOCODataset(BaseSegDataset):
         check_images (bool): Check every image's header when built.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
-    METAINFO = dict()
 
     def __init__(self,
                  ann_file: str,
@@ -52,43 +96,124 @@ class WSSSCOCODataset(BaseSegDataset):
                  check_images: bool = True,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
-                 **kwargs):
-        if data_root is not None and not osp.isdir(data_root):
-            raise FileNotFoundError(f'data_root is not a directory: '
-                                    f'{data_root}')
+                 **kwargs) -> None:
+        self._check_data_root(data_root)
         path = ann_file if data_root is None or osp.isabs(ann_file) else \
             osp.join(data_root, ann_file)
         self.coco = load_coco(path)
         self.filter_empty_images = filter_empty
         self.require_seg_maps = require_seg_maps
-        self.check_images = check_images
-        names = tuple(c['name'] for c in self.coco.loadCats(
-            sorted(self.coco.getCatIds())))
-        metainfo = dict(metainfo or {})
-        metainfo.setdefault('classes', ('background', ) + names)
-        metainfo.setdefault('palette',
-                            voc_palette(len(metainfo['classes'])).tolist())
         super().__init__(
+            default_foreground=_category_names(self.coco),
+            check_images=check_images,
             ann_file=ann_file,
             data_prefix=data_prefix,
             metainfo=metainfo,
             data_root=data_root,
             **kwargs)
 
+    @staticmethod
+    def ann_file_of(split: str) -> str:
+        """The instances JSON of ``split``, relative to the data root."""
+        return osp.join('annotations', f'instances_{split}.json')
+
     @classmethod
-    def split_settings(cls, split):
+    def split_settings(cls, split: str) -> dict:
         """Dataset settings of a COCO split such as ``'val2014'``."""
         return dict(
-            ann_file=osp.join('annotations', f'instances_{split}.json'),
+            ann_file=cls.ann_file_of(split),
             data_prefix=dict(
-                img_path=split,
-                seg_map_path=osp.join('SegmentationClass', split)))
+                img_path=split, seg_map_path=cls.default_mask_dir(split)))
 
-    @property
-    def foreground_classes(self):
-        return tuple(self.metainfo['classes'][1:])
+    @classmethod
+    def default_mask_dir(cls, split: Optional[str]) -> str:
+        """``SegmentationClass/<split>`` (``tools/convert_coco.py``)."""
+        return osp.join(cls.MASK_DIR, cls._need_split(split))
 
-    def load_data_list(self):
+    @staticmethod
+    def _need_split(split: Optional[str]) -> str:
+        if not split:
+            raise ValueError('a COCO-layout root keeps every split in its '
+                             'own folders: name the split (e.g. val2014)')
+        return split
+
+    @classmethod
+    def _split_index(cls, data_root: str, split: str) -> _SplitIndex:
+        path = osp.abspath(
+            osp.join(data_root, cls.ann_file_of(cls._need_split(split))))
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'annotation file not found: {path}')
+        stat = os.stat(path)
+        return _load_split_index(path, stat.st_mtime_ns, stat.st_size)
+
+    @classmethod
+    def is_layout_of(cls, data_root: str) -> bool:
+        """Whether ``data_root`` has ``annotations/instances_*.json``."""
+        return bool(cls._instance_files(data_root))
+
+    @staticmethod
+    def _instance_files(data_root: str) -> List[str]:
+        return sorted(
+            glob.glob(osp.join(glob.escape(data_root), 'annotations',
+                               'instances_*.json')))
+
+    @classmethod
+    def check_layout(cls, data_root: str, splits: Sequence[str]) -> None:
+        """Fail unless ``data_root`` has ``<split>/`` and
+        ``annotations/instances_<split>.json`` of every split."""
+        if not osp.isdir(data_root):
+            raise FileNotFoundError(f'data root not found: {data_root}')
+        required = []
+        for split in splits:
+            required += [split, cls.ann_file_of(split)]
+        missing = [
+            p for p in required if not osp.exists(osp.join(data_root, p))
+        ]
+        if missing:
+            raise FileNotFoundError(
+                f'{data_root} is not in COCO layout: missing {missing}')
+
+    @classmethod
+    def split_ids(cls, data_root: str, split: str) -> List[str]:
+        """File stems of the split's annotated images, in image id order
+        (the dataset's ``img_id``)."""
+        return list(cls._split_index(data_root, split).ids)
+
+    @classmethod
+    def split_images(cls, data_root: str, split: str) -> Dict[str, str]:
+        index = cls._split_index(data_root, split)
+        return {
+            img_id: osp.join(data_root, split, index.files[img_id])
+            for img_id in index.ids
+        }
+
+    @classmethod
+    def image_path(cls, data_root: str, split: Optional[str],
+                   img_id: str) -> str:
+        """``<split>/<file name>`` under ``data_root``, the file name from
+        the split's instances JSON."""
+        index = cls._split_index(data_root, split)
+        if img_id not in index.files:
+            raise KeyError(f'{img_id!r} is not an image of '
+                           f'{cls.ann_file_of(split)} under {data_root}')
+        return osp.join(data_root, split, index.files[img_id])
+
+    @classmethod
+    def class_names(cls,
+                    data_root: str,
+                    split: Optional[str] = None) -> Tuple[str, ...]:
+        """Background, then the categories of the split's instances JSON in
+        category-id order; without a split, those of the first
+        ``annotations/instances_*.json`` (COCO's splits share them)."""
+        if split is None:
+            files = cls._instance_files(data_root)
+            if not files:
+                raise FileNotFoundError(
+                    f'{data_root} has no annotations/instances_*.json')
+            split = osp.basename(files[0])[len('instances_'):-len('.json')]
+        return with_background(cls._split_index(data_root, split).foreground)
+
+    def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
         if not osp.isdir(img_dir):
             raise FileNotFoundError(
@@ -97,11 +222,9 @@ class WSSSCOCODataset(BaseSegDataset):
         seg_dir = self.data_prefix.get('seg_map_path')
         labels = coco_image_labels(self.coco, self.ann_file)
         data_list, missing = [], []
-        for img_id in sorted(self.coco.getImgIds()):
+        for img_id, file_name in _split_images(self.coco, labels,
+                                               self.filter_empty_images):
             img_labels = labels[img_id]
-            if self.filter_empty_images and not img_labels.any():
-                continue
-            file_name = self.coco.imgs[img_id]['file_name']
             stem = osp.splitext(file_name)[0]
             img_path = osp.join(img_dir, file_name)
             if not osp.isfile(img_path):
@@ -125,9 +248,7 @@ class WSSSCOCODataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{self.ann_file} lists {len(missing)} image(s) missing from '
                 f'{img_dir}: {format_ids(missing)}')
-        if self.check_images:
-            for info in data_list:
-                check_image_file(info['img_path'])
+        self._check_image_files(info['img_path'] for info in data_list)
         if self.require_seg_maps:
             self._check_seg_maps(data_list, seg_dir)
         return data_list
@@ -141,9 +262,8 @@ class WSSSCOCODataset(BaseSegDataset):
         for info in data_list:
             height = self.coco.imgs[info['coco_id']]['height']
             width = self.coco.imgs[info['coco_id']]['width']
-            with Image.open(info['seg_map_path']) as label:
-                if label.size != (width, height):
-                    raise ValueError(
-                        f"{info['seg_map_path']}: label is "
-                        f'{label.size[0]}x{label.size[1]} but the image is '
-                        f'{width}x{height}')
+            size = image_size(info['seg_map_path'], 'label')
+            if size != (width, height):
+                raise ValueError(
+                    f"{info['seg_map_path']}: label is {size[0]}x{size[1]} "
+                    f'but the image is {width}x{height}')

@@ -2,6 +2,7 @@
 annotations and IRN's ``cls_labels.npy``."""
 import os.path as osp
 import xml.etree.ElementTree as ET
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -10,8 +11,11 @@ VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
                'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
                'tvmonitor')
 
+#: Name of class 0, which every label map has before its foreground classes.
+BACKGROUND = 'background'
 
-def read_class_names(path):
+
+def read_class_names(path: str) -> Tuple[str, ...]:
     """Read foreground class names, one a line, from ``classes.txt``."""
     with open(path) as f:
         names = [line.strip() for line in f if line.strip()]
@@ -20,27 +24,36 @@ def read_class_names(path):
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f'{path}: class names repeat: {duplicates}')
-    if 'background' in names:
+    if BACKGROUND in names:
         raise ValueError(
             f'{path}: list only foreground classes; background is class 0 '
             'implicitly')
     return tuple(names)
 
 
-def foreground_class_names(data_root, classes_file='classes.txt'):
+def foreground_class_names(data_root: Optional[str],
+                           classes_file: str = 'classes.txt'
+                           ) -> Tuple[str, ...]:
     """Foreground class names of a VOC-layout root: ``classes.txt`` when it
     exists, else the 20 VOC classes."""
     path = osp.join(data_root or '', classes_file)
     return read_class_names(path) if osp.isfile(path) else VOC_CLASSES
 
 
-def split_file(split, data_root=''):
+def with_background(foreground: Sequence[str]) -> Tuple[str, ...]:
+    """All class names of a label map: background, then ``foreground``."""
+    return (BACKGROUND, ) + tuple(foreground)
+
+
+def split_file(split: str, data_root: str = '') -> str:
     """Path of a split's id list in VOC layout:
     ``ImageSets/Segmentation/<split>.txt`` (under ``data_root``)."""
     return osp.join(data_root, 'ImageSets', 'Segmentation', split + '.txt')
 
 
-def check_voc_layout(data_root, splits, annotations=True):
+def check_voc_layout(data_root: str,
+                     splits: Sequence[str],
+                     annotations: bool = True) -> None:
     """Fail early, naming what is missing, if ``data_root`` is not in VOC
     layout: ``JPEGImages/``, ``Annotations/`` (when ``annotations``) and
     ``ImageSets/Segmentation/<split>.txt`` of every split."""
@@ -55,13 +68,13 @@ def check_voc_layout(data_root, splits, annotations=True):
             f'{data_root} is not in PASCAL VOC layout: missing {missing}')
 
 
-def format_ids(ids, limit=5):
+def format_ids(ids: Sequence[str], limit: int = 5) -> str:
     """The first ``limit`` of ``ids`` and how many more, for messages."""
     more = f' and {len(ids) - limit} more' if len(ids) > limit else ''
     return f'{list(ids[:limit])}{more}'
 
 
-def read_split_ids(path):
+def read_split_ids(path: str) -> List[str]:
     """Read image ids from a split file (first token of each line)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'split file not found: {path}')
@@ -72,7 +85,8 @@ def read_split_ids(path):
     return ids
 
 
-def labels_from_xml(xml_path, class_names):
+def labels_from_xml(xml_path: str,
+                    class_names: Sequence[str]) -> np.ndarray:
     """Multi-hot foreground labels from the ``<object><name>`` entries of a
     VOC XML annotation (``<part>`` names inside an object are not objects).
 
@@ -106,7 +120,8 @@ def _irn_int_id(img_id):
     return int(digits) if digits.isdigit() else None
 
 
-def load_cls_labels(npy_path, img_ids, num_classes):
+def load_cls_labels(npy_path: str, img_ids: Sequence[str],
+                    num_classes: int) -> Dict[str, np.ndarray]:
     """Multi-hot labels for ``img_ids`` from an IRN-style ``cls_labels.npy``
     (a pickled dict from image id, as string or IRN int, to a vector).
 

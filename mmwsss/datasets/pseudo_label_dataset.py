@@ -1,8 +1,9 @@
 import os.path as osp
+from typing import List
 
 from mmseg.registry import DATASETS
-from PIL import Image
 
+from .image_files import image_size
 from .wsss_voc import WSSSVOCDataset
 
 
@@ -27,11 +28,11 @@ class PseudoLabelDataset(WSSSVOCDataset):
     """
 
     def __init__(self,
-                 pseudo_label_dir,
-                 img_dir='JPEGImages',
-                 xml_dir='Annotations',
-                 check_sizes=True,
-                 **kwargs):
+                 pseudo_label_dir: str,
+                 img_dir: str = 'JPEGImages',
+                 xml_dir: str = 'Annotations',
+                 check_sizes: bool = True,
+                 **kwargs) -> None:
         if 'data_prefix' in kwargs:
             raise ValueError('PseudoLabelDataset takes pseudo_label_dir, '
                              'img_dir and xml_dir instead of data_prefix')
@@ -43,7 +44,7 @@ class PseudoLabelDataset(WSSSVOCDataset):
                 xml_path=xml_dir),
             **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
         label_dir = self.data_prefix['seg_map_path']
         missing = [
@@ -60,21 +61,11 @@ class PseudoLabelDataset(WSSSVOCDataset):
                 self._check_size(info)
         return data_list
 
-    @staticmethod
-    def _size(path):
-        try:
-            with Image.open(path) as image:
-                return image.size
-        except FileNotFoundError:
-            raise FileNotFoundError(f'image not found: {path}') from None
-        except OSError as e:
-            raise ValueError(f'{path}: unreadable image ({e})') from None
-
     def _check_size(self, info):
-        label_size = self._size(info['seg_map_path'])
-        image_size = self._size(info['img_path'])
-        if label_size != image_size:
+        label_size = image_size(info['seg_map_path'], 'pseudo label')
+        img_size = image_size(info['img_path'])
+        if label_size != img_size:
             raise ValueError(
                 f"{info['seg_map_path']}: pseudo label is {label_size[0]}x"
                 f'{label_size[1]} but its image {info["img_path"]} is '
-                f'{image_size[0]}x{image_size[1]}')
+                f'{img_size[0]}x{img_size[1]}')

@@ -1,16 +1,16 @@
 import os.path as osp
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from mmwsss.utils import check_image_file, voc_palette
-from .image_labels import (foreground_class_names, format_ids, labels_from_xml,
-                           load_cls_labels, read_split_ids, split_file)
+from .image_labels import (check_voc_layout, foreground_class_names,
+                           format_ids, labels_from_xml, load_cls_labels,
+                           read_split_ids, split_file, with_background)
+from .wsss_base import WSSSBaseDataset
 
 
 @DATASETS.register_module()
-class WSSSVOCDataset(BaseSegDataset):
+class WSSSVOCDataset(WSSSBaseDataset):
     """A dataset in PASCAL VOC 2012 layout with image-level labels, for
     weakly-supervised semantic segmentation.
 
@@ -47,7 +47,9 @@ class WSSSVOCDataset(BaseSegDataset):
         check_images (bool): Open every image's header when built.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
-    METAINFO = dict()
+    #: Folder of the images under the data root, and their suffix.
+    IMG_DIR = 'JPEGImages'
+    IMG_SUFFIX = '.jpg'
 
     def __init__(self,
                  ann_file: str,
@@ -62,53 +64,76 @@ class WSSSVOCDataset(BaseSegDataset):
                  check_images: bool = True,
                  metainfo: Optional[dict] = None,
                  data_root: Optional[str] = None,
-                 **kwargs):
+                 **kwargs) -> None:
         if label_source not in ('xml', 'npy'):
             raise ValueError(f"label_source must be 'xml' or 'npy', got "
                              f'{label_source!r}')
         if label_source == 'npy' and not cls_labels_file:
             raise ValueError("label_source='npy' needs cls_labels_file")
-        if data_root is not None and not osp.isdir(data_root):
-            raise FileNotFoundError(f'data_root is not a directory: '
-                                    f'{data_root}')
+        self._check_data_root(data_root)
         self.label_source = label_source
         self.cls_labels_file = cls_labels_file
         self.require_foreground = require_foreground
-        self.check_images = check_images
-        metainfo = self._resolve_metainfo(metainfo, data_root, classes_file)
+        default_foreground = () if (metainfo or {}).get('classes') else \
+            foreground_class_names(data_root, classes_file)
         super().__init__(
+            default_foreground=default_foreground,
+            check_images=check_images,
             ann_file=ann_file,
             data_prefix=data_prefix,
             metainfo=metainfo,
             data_root=data_root,
             **kwargs)
 
-    @staticmethod
-    def _resolve_metainfo(metainfo, data_root, classes_file):
-        metainfo = dict(metainfo or {})
-        if metainfo.get('classes'):
-            classes = tuple(metainfo['classes'])
-            if classes[0] != 'background':
-                raise ValueError(
-                    "metainfo['classes'] must start with 'background', got "
-                    f'{classes[:3]}...')
-        else:
-            classes = ('background', ) + foreground_class_names(
-                data_root, classes_file)
-        metainfo['classes'] = classes
-        if not metainfo.get('palette'):
-            metainfo['palette'] = voc_palette(len(classes)).tolist()
-        return metainfo
-
     @classmethod
-    def split_settings(cls, split):
+    def split_settings(cls, split: str) -> dict:
         """Dataset settings of a split: its ``ImageSets`` file."""
         return dict(ann_file=split_file(split))
 
-    @property
-    def foreground_classes(self):
-        """Names of the foreground classes, in label-vector order."""
-        return tuple(self.metainfo['classes'][1:])
+    @classmethod
+    def is_layout_of(cls, data_root: str) -> bool:
+        """Whether ``data_root`` has VOC's ``ImageSets/Segmentation/`` or
+        ``JPEGImages/``."""
+        return osp.isdir(osp.join(data_root, 'ImageSets', 'Segmentation')) \
+            or osp.isdir(osp.join(data_root, cls.IMG_DIR))
+
+    @classmethod
+    def check_layout(cls,
+                     data_root: str,
+                     splits: Sequence[str],
+                     annotations: bool = False) -> None:
+        """Fail unless ``data_root`` has ``JPEGImages/`` and the split files
+        of ``splits`` (and ``Annotations/`` with ``annotations``): see
+        :func:`~mmwsss.datasets.check_voc_layout`."""
+        check_voc_layout(data_root, splits, annotations=annotations)
+
+    @classmethod
+    def split_ids(cls, data_root: str, split: str) -> List[str]:
+        """The ids of ``ImageSets/Segmentation/<split>.txt``."""
+        return read_split_ids(split_file(split, data_root))
+
+    @classmethod
+    def split_images(cls, data_root: str, split: str) -> Dict[str, str]:
+        return {
+            img_id: cls.image_path(data_root, split, img_id)
+            for img_id in cls.split_ids(data_root, split)
+        }
+
+    @classmethod
+    def image_path(cls, data_root: str, split: Optional[str],
+                   img_id: str) -> str:
+        """``JPEGImages/<img_id>.jpg`` under ``data_root`` (any split)."""
+        return osp.join(data_root, cls.IMG_DIR, img_id + cls.IMG_SUFFIX)
+
+    @classmethod
+    def class_names(cls,
+                    data_root: str,
+                    split: Optional[str] = None,
+                    classes_file: str = 'classes.txt') -> Tuple[str, ...]:
+        """Background, then the names of ``classes_file`` (else the 20 VOC
+        classes); every split has the same."""
+        return with_background(foreground_class_names(data_root,
+                                                      classes_file))
 
     def _layout_error(self, folder):
         return FileNotFoundError(
@@ -130,9 +155,7 @@ class WSSSVOCDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{self.ann_file} lists {len(missing)} id(s) with no image in '
                 f"{self.data_prefix['img_path']}: {format_ids(missing)}")
-        if self.check_images:
-            for path in img_paths:
-                check_image_file(path)
+        self._check_image_files(img_paths)
 
     def _check_foreground(self, img_ids, labels):
         empty = [i for i, label in zip(img_ids, labels) if not label.any()]
@@ -145,7 +168,7 @@ class WSSSVOCDataset(BaseSegDataset):
                 'needs a class in every image (remove them from the split or '
                 'fix their annotations)')
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         self._check_layout()
         img_ids = read_split_ids(self.ann_file)
         classes = self.foreground_classes

@@ -1,16 +1,17 @@
 """Quality of pseudo labels against the ground-truth masks."""
 import os.path as osp
 from collections import OrderedDict
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
 from prettytable import PrettyTable
 
-from mmwsss.datasets.image_labels import read_split_ids, split_file
+from mmwsss.datasets import dataset_type_of
 from mmwsss.pseudo_labels import IGNORE_INDEX
 from mmwsss.utils import load_label_png, require_files
-from .seed_eval import AreaAccumulator, dataset_class_names
+from .seed_eval import AreaAccumulator
 
 
 def _nanmean(values):
@@ -18,27 +19,45 @@ def _nanmean(values):
     return float(np.round(np.mean(values), 2)) if values else None
 
 
-def evaluate_pseudo_labels(label_dir,
-                           data_root,
-                           split='train',
-                           seg_map_dir='SegmentationClass',
-                           class_names=None,
-                           progress=True,
-                           ids=None):
+def evaluate_pseudo_labels(label_dir: str,
+                           data_root: str,
+                           split: str = 'train',
+                           seg_map_dir: Optional[str] = None,
+                           class_names: Optional[Sequence[str]] = None,
+                           progress: bool = True,
+                           ids: Optional[Sequence[str]] = None
+                           ) -> OrderedDict:
     """mIoU, precision and recall of the pseudo labels of ``split`` (or of
     ``ids``, with masks in ``seg_map_dir``, which may be absolute).
 
     Pixels a pseudo label ignores (255) count against recall, not
     precision; their share is reported as ``ignored_fraction``.
 
+    Args:
+        label_dir (str): Directory of ``<id>.png`` pseudo labels.
+        data_root (str): Dataset root in VOC or COCO layout (see
+            :func:`~mmwsss.datasets.dataset_type_of`).
+        split (str): Split whose ids are evaluated.
+        seg_map_dir (str, optional): Ground-truth folder, under
+            ``data_root`` or absolute. Default: the layout's
+            (``SegmentationClass``; COCO: ``SegmentationClass/<split>``).
+        class_names (Sequence[str], optional): Background first; default:
+            the data root's.
+        progress (bool): Show a progress bar.
+        ids (Sequence[str], optional): The ids to evaluate; default: the
+            split's.
+
     Returns:
         dict: ``miou``, ``mean_precision``, ``mean_recall``,
         ``ignored_fraction`` (percent of pixels), ``per_class`` (IoU,
         precision, recall), ``num_images``.
     """
-    class_names = tuple(class_names or dataset_class_names(data_root))
+    dataset_type = dataset_type_of(data_root)
+    class_names = tuple(class_names
+                        or dataset_type.class_names(data_root, split))
     if ids is None:
-        ids = read_split_ids(split_file(split, data_root))
+        ids = dataset_type.split_ids(data_root, split)
+    mask_dir = dataset_type.true_mask_dir(data_root, split, seg_map_dir)
     require_files(label_dir, ids, '.png',
                   f'pseudo labels of split {split!r}')
     acc = AreaAccumulator(len(class_names))
@@ -46,7 +65,7 @@ def evaluate_pseudo_labels(label_dir,
     bar = ProgressBar(len(ids)) if progress else None
     for img_id in ids:
         pseudo = load_label_png(osp.join(label_dir, img_id + '.png'))
-        gt_path = osp.join(data_root, seg_map_dir, img_id + '.png')
+        gt_path = osp.join(mask_dir, img_id + '.png')
         gt = load_label_png(gt_path)
         if pseudo.shape != gt.shape:
             raise ValueError(
@@ -78,7 +97,7 @@ def evaluate_pseudo_labels(label_dir,
         label_dir=osp.abspath(label_dir))
 
 
-def format_pseudo_label_table(result):
+def format_pseudo_label_table(result: dict) -> str:
     """Render a pseudo-label evaluation as a table."""
     table = PrettyTable(['class', 'IoU', 'precision', 'recall'])
     fmt = lambda v: '-' if v is None else f'{v:.2f}'  # noqa: E731

@@ -2,6 +2,7 @@
 masks with a constant background score, swept over thresholds."""
 import os.path as osp
 from collections import OrderedDict
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -10,16 +11,10 @@ from mmseg.evaluation import IoUMetric
 from prettytable import PrettyTable
 
 from mmwsss.cams import cams_to_label, load_cam_file
-from mmwsss.datasets.image_labels import (foreground_class_names,
-                                          read_split_ids, split_file)
+from mmwsss.datasets import dataset_type_of
 from mmwsss.utils import load_label_png, require_files
 
 DEFAULT_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
-
-
-def dataset_class_names(data_root, classes_file='classes.txt'):
-    """Background plus the foreground names of ``classes.txt`` (else VOC)."""
-    return ('background', ) + foreground_class_names(data_root, classes_file)
 
 
 def _none_for_nan(values):
@@ -30,20 +25,21 @@ class AreaAccumulator:
     """Sums mmseg's intersect/union areas and turns them into IoUs with
     ``IoUMetric``'s own functions, so figures match ``tools/test.py``."""
 
-    def __init__(self, num_classes, ignore_index=255):
+    def __init__(self, num_classes: int, ignore_index: int = 255) -> None:
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.areas = [torch.zeros(num_classes, dtype=torch.float64)
                       for _ in range(4)]
 
-    def add(self, pred, gt):
+    def add(self, pred: torch.Tensor, gt: torch.Tensor) -> None:
         areas = IoUMetric.intersect_and_union(
             torch.as_tensor(pred), torch.as_tensor(gt), self.num_classes,
             self.ignore_index)
         for total, area in zip(self.areas, areas):
             total += area.to(torch.float64)
 
-    def precision_recall(self):
+    def precision_recall(
+            self) -> Tuple[List[Optional[float]], List[Optional[float]]]:
         """Per-class precision and recall in percent (None where undefined).
         """
         intersect, _, pred, label = (a.numpy() for a in self.areas)
@@ -52,7 +48,7 @@ class AreaAccumulator:
             recall = intersect / label * 100
         return _none_for_nan(precision), _none_for_nan(recall)
 
-    def metrics(self):
+    def metrics(self) -> dict:
         """Per-class IoU and mIoU in percent (mIoU rounded as IoUMetric)."""
         ret = IoUMetric.total_area_to_metrics(*self.areas, ['mIoU'])
         iou = np.asarray(ret['IoU'], dtype=np.float64) * 100
@@ -60,33 +56,44 @@ class AreaAccumulator:
             miou=float(np.round(np.nanmean(iou), 2)), iou=_none_for_nan(iou))
 
 
-def evaluate_seeds(cam_dir,
-                   data_root,
-                   split='train',
-                   thresholds=DEFAULT_THRESHOLDS,
-                   seg_map_dir='SegmentationClass',
-                   class_names=None,
-                   progress=True):
+def evaluate_seeds(cam_dir: str,
+                   data_root: str,
+                   split: str = 'train',
+                   thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+                   seg_map_dir: Optional[str] = None,
+                   class_names: Optional[Sequence[str]] = None,
+                   progress: bool = True,
+                   ids: Optional[Sequence[str]] = None) -> OrderedDict:
     """Seed mIoU of the CAM files of ``split`` at each background threshold.
 
     Args:
         cam_dir (str): Directory of ``<id>.npy`` CAM files.
-        data_root (str): Dataset root in VOC layout.
+        data_root (str): Dataset root in VOC or COCO layout (see
+            :func:`~mmwsss.datasets.dataset_type_of`).
         split (str): Split whose ids are evaluated.
         thresholds (Sequence[float]): Background scores to try.
-        seg_map_dir (str): Ground-truth folder under ``data_root``.
-        class_names (Sequence[str], optional): Background first; default
-            from ``classes.txt`` or VOC.
+        seg_map_dir (str, optional): Ground-truth folder, under
+            ``data_root`` or absolute. Default: the layout's
+            (``SegmentationClass``; COCO: ``SegmentationClass/<split>``).
+        class_names (Sequence[str], optional): Background first; default:
+            the data root's (VOC: ``classes.txt`` else VOC's; COCO: the
+            split's categories).
         progress (bool): Show a progress bar.
+        ids (Sequence[str], optional): The ids to evaluate; default: the
+            split's.
 
     Returns:
         dict: ``best_threshold``, ``best_miou``, ``per_class_iou`` (at the
         best threshold), ``miou_by_threshold``, ``background_miou`` (all
         pixels background), ``class_names``, ``num_images``.
     """
-    class_names = tuple(class_names or dataset_class_names(data_root))
+    dataset_type = dataset_type_of(data_root)
+    class_names = tuple(class_names
+                        or dataset_type.class_names(data_root, split))
     num_classes = len(class_names)
-    ids = read_split_ids(split_file(split, data_root))
+    if ids is None:
+        ids = dataset_type.split_ids(data_root, split)
+    mask_dir = dataset_type.true_mask_dir(data_root, split, seg_map_dir)
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
     thresholds = [float(t) for t in thresholds]
@@ -95,7 +102,7 @@ def evaluate_seeds(cam_dir,
     bar = ProgressBar(len(ids)) if progress else None
     for img_id in ids:
         gt = torch.from_numpy(
-            load_label_png(osp.join(data_root, seg_map_dir,
+            load_label_png(osp.join(mask_dir,
                                     img_id + '.png')).astype(np.int64))
         cam = load_cam_file(
             osp.join(cam_dir, img_id + '.npy'),
@@ -124,7 +131,7 @@ def evaluate_seeds(cam_dir,
         cam_dir=osp.abspath(cam_dir))
 
 
-def format_seed_table(result):
+def format_seed_table(result: dict) -> str:
     """Render a seed evaluation as two tables (per class, per threshold)."""
     per_class = PrettyTable(['class', 'IoU'])
     for name, iou in result['per_class_iou'].items():

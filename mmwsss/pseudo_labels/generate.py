@@ -3,30 +3,18 @@ parallel."""
 import os
 import os.path as osp
 from functools import partial
-from typing import Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
 from mmwsss.cams import load_cam_file
-from mmwsss.datasets.image_labels import (check_voc_layout,
-                                          foreground_class_names,
-                                          read_split_ids, split_file)
+from mmwsss.datasets import dataset_type_of, open_image, read_rgb
 from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
                           require_files, save_palette_png)
 from .labels import (SALIENCY_DEFAULTS, confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
-
-
-def _load_rgb(path):
-    try:
-        with Image.open(path) as image:
-            return np.array(image.convert('RGB'))
-    except FileNotFoundError:
-        raise FileNotFoundError(f'image not found: {path}') from None
-    except OSError as e:
-        raise ValueError(f'{path}: unreadable image ({e})') from None
 
 
 def load_saliency(path: str, shape: Tuple[int, int]) -> np.ndarray:
@@ -34,19 +22,14 @@ def load_saliency(path: str, shape: Tuple[int, int]) -> np.ndarray:
     ``[H, W]`` in [0, 1] (value / 255), resized bilinearly to ``shape``
     when its size differs (saliency networks often work at a fixed size).
     """
-    try:
-        with Image.open(path) as image:
-            if image.mode in ('RGB', 'RGBA', 'LA', '1'):
-                image = image.convert('L')
-            if image.mode != 'L':
-                raise ValueError(f'{path}: a saliency map must be an 8-bit '
-                                 f'grey PNG in [0, 255], got mode '
-                                 f'{image.mode!r}')
-            saliency = np.asarray(image, dtype=np.float32) / 255
-    except FileNotFoundError:
-        raise FileNotFoundError(f'saliency map not found: {path}') from None
-    except OSError as e:
-        raise ValueError(f'{path}: unreadable saliency map ({e})') from None
+    with open_image(path, 'saliency map') as image:
+        if image.mode in ('RGB', 'RGBA', 'LA', '1'):
+            image = image.convert('L')
+        if image.mode != 'L':
+            raise ValueError(f'{path}: a saliency map must be an 8-bit '
+                             f'grey PNG in [0, 255], got mode '
+                             f'{image.mode!r}')
+        saliency = np.asarray(image, dtype=np.float32) / 255
     if saliency.shape != tuple(shape):
         resized = Image.fromarray(saliency).resize(
             (shape[1], shape[0]), Image.BILINEAR)
@@ -54,14 +37,23 @@ def load_saliency(path: str, shape: Tuple[int, int]) -> np.ndarray:
     return saliency
 
 
-def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
-                     bg_threshold=0.15, alpha=16.0, fg_threshold=0.30,
-                     low_threshold=0.05, crf=None, num_classes=None,
-                     low_alpha=4.0, high_alpha=32.0, saliency_path=None,
-                     saliency_cfg=None):
+def pseudo_label_for(cam_path: str,
+                     image_path: str,
+                     mode: str = 'argmax',
+                     bg_mode: str = 'constant',
+                     bg_threshold: float = 0.15,
+                     alpha: float = 16.0,
+                     fg_threshold: float = 0.30,
+                     low_threshold: float = 0.05,
+                     crf: Optional[dict] = None,
+                     num_classes: Optional[int] = None,
+                     low_alpha: float = 4.0,
+                     high_alpha: float = 32.0,
+                     saliency_path: Optional[str] = None,
+                     saliency_cfg: Optional[dict] = None) -> np.ndarray:
     """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
     needs_image = crf is not None or mode == 'psa_affinity'
-    image = _load_rgb(image_path) if needs_image else None
+    image = read_rgb(image_path) if needs_image else None
     shape = image.shape[:2] if image is not None else None
     cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
     cams, keys = cam['high_res'], cam['keys']
@@ -84,7 +76,9 @@ def pseudo_label_for(cam_path, image_path, mode='argmax', bg_mode='constant',
                      f'got {mode!r}')
 
 
-def check_saliency_settings(mode, bg_mode, saliency_cfg=None):
+def check_saliency_settings(mode: str,
+                            bg_mode: str,
+                            saliency_cfg: Optional[dict] = None) -> None:
     """Saliency replaces the background score of argmax labels; fail on
     combinations it cannot mean and on unknown settings."""
     if mode != 'argmax' or bg_mode != 'constant':
@@ -107,30 +101,31 @@ def _write_one(img_id, images, cam_dir, out_dir, settings, saliency_dir):
     return img_id
 
 
-def generate_pseudo_labels(cam_dir,
-                           data_root,
-                           split,
-                           out_dir,
-                           mode='argmax',
-                           bg_mode='constant',
-                           bg_threshold=0.15,
-                           alpha=16.0,
-                           fg_threshold=0.30,
-                           low_threshold=0.05,
-                           crf=None,
-                           num_classes=None,
-                           low_alpha=4.0,
-                           high_alpha=32.0,
-                           num_workers=2,
-                           progress=True,
-                           images=None,
-                           saliency_dir=None,
-                           saliency_cfg=None):
+def generate_pseudo_labels(cam_dir: str,
+                           data_root: str,
+                           split: str,
+                           out_dir: str,
+                           mode: str = 'argmax',
+                           bg_mode: str = 'constant',
+                           bg_threshold: float = 0.15,
+                           alpha: float = 16.0,
+                           fg_threshold: float = 0.30,
+                           low_threshold: float = 0.05,
+                           crf: Optional[dict] = None,
+                           num_classes: Optional[int] = None,
+                           low_alpha: float = 4.0,
+                           high_alpha: float = 32.0,
+                           num_workers: int = 2,
+                           progress: bool = True,
+                           images: Optional[Dict[str, str]] = None,
+                           saliency_dir: Optional[str] = None,
+                           saliency_cfg: Optional[dict] = None) -> int:
     """Turn IRN-format CAM files into palette PNG pseudo labels.
 
     Args:
         cam_dir (str): CAM directory.
-        data_root (str): Dataset root in VOC layout (images for the CRF).
+        data_root (str): Dataset root in VOC or COCO layout (see
+            :func:`~mmwsss.datasets.dataset_type_of`; images for the CRF).
         split (str): Split whose ids get labels.
         out_dir (str): Output directory of ``<id>.png``.
         mode (str): ``'argmax'``: background score vs CAMs; ``'confident'``:
@@ -148,12 +143,14 @@ def generate_pseudo_labels(cam_dir,
         low_alpha (float): ``'psa_affinity'``: strong background power.
         high_alpha (float): ``'psa_affinity'``: weak background power.
         num_classes (int, optional): Foreground classes, to check CAM keys.
-            Default: the data root's classes (``classes.txt`` else VOC).
+            Default: the data root's classes (VOC: ``classes.txt`` else
+            VOC's; COCO: the split's categories), unless ``images`` is
+            given.
         num_workers (int): Worker processes.
         progress (bool): Show progress (always shown with workers).
-        images (dict, optional): ``img_id -> image path`` of a dataset in
-            another layout (COCO); default: the ids of ``split`` in VOC
-            layout under ``data_root``.
+        images (dict, optional): ``img_id -> image path`` of the images to
+            label (e.g. of a config's dataset); default: the ids of
+            ``split`` under ``data_root`` in its layout.
         saliency_dir (str, optional): Saliency maps ``<id>.png`` (grey, 0 to
             255, any size: resized to the image) of a saliency network;
             the background score then comes from them (argmax mode, see
@@ -169,14 +166,11 @@ def generate_pseudo_labels(cam_dir,
     if saliency_dir is not None:
         check_saliency_settings(mode, bg_mode, saliency_cfg)
     if images is None:
-        check_voc_layout(data_root, [split], annotations=False)
-        ids = read_split_ids(split_file(split, data_root))
-        images = {
-            i: osp.join(data_root, 'JPEGImages', i + '.jpg')
-            for i in ids
-        }
+        dataset_type = dataset_type_of(data_root)
+        dataset_type.check_layout(data_root, [split])
+        images = dataset_type.split_images(data_root, split)
         if num_classes is None:
-            num_classes = len(foreground_class_names(data_root))
+            num_classes = len(dataset_type.class_names(data_root, split)) - 1
     ids = list(images)
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')

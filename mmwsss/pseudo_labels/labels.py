@@ -22,7 +22,10 @@ SALIENCY_DEFAULTS = dict(
     min_foreground_ratio=0.01)
 
 
-def background_score(cams, mode='constant', threshold=0.15, alpha=16.0):
+def background_score(cams: np.ndarray,
+                     mode: str = 'constant',
+                     threshold: float = 0.15,
+                     alpha: float = 16.0) -> np.ndarray:
     """Background score of every pixel.
 
     Args:
@@ -46,19 +49,29 @@ def background_score(cams, mode='constant', threshold=0.15, alpha=16.0):
 
 
 def _argmax_with_background(cams, bg):
-    """Index map: 0 = background, i + 1 = the i-th CAM."""
+    """Index map: 0 = background, i + 1 = the i-th CAM; a tie goes to the
+    background, then to the first CAM. With a constant ``bg`` this is the
+    rule of :func:`mmwsss.cams.cams_to_label`, which labels seeds in
+    ``predict`` and in seed evaluation (tests/test_pseudo_labels.py checks
+    that the two agree)."""
     return np.concatenate([bg[None], cams]).argmax(axis=0)
 
 
-def to_class_labels(index_map, keys):
+def to_class_labels(index_map: np.ndarray,
+                    keys: Sequence[int]) -> np.ndarray:
     """Class labels of an index map over ``[background, *maps]``: 0 stays
     background, index ``i + 1`` becomes class ``keys[i] + 1``."""
     lookup = np.concatenate([[0], np.asarray(keys, dtype=np.int64) + 1])
     return lookup[index_map]
 
 
-def label_from_cams(cams, keys, bg_mode='constant', bg_threshold=0.15,
-                    alpha=16.0, image=None, crf=None):
+def label_from_cams(cams: np.ndarray,
+                    keys: Sequence[int],
+                    bg_mode: str = 'constant',
+                    bg_threshold: float = 0.15,
+                    alpha: float = 16.0,
+                    image: Optional[np.ndarray] = None,
+                    crf: Optional[dict] = None) -> np.ndarray:
     """Pseudo label from CAMs: argmax over background score and CAMs,
     optionally refined by a dense CRF on ``image``.
 
@@ -140,8 +153,12 @@ def saliency_label(cams: np.ndarray,
     return label.astype(np.uint8)
 
 
-def confident_region_label(cams, keys, fg_threshold=0.30,
-                           bg_threshold=0.05, image=None, crf=None):
+def confident_region_label(cams: np.ndarray,
+                           keys: Sequence[int],
+                           fg_threshold: float = 0.30,
+                           bg_threshold: float = 0.05,
+                           image: Optional[np.ndarray] = None,
+                           crf: Optional[dict] = None) -> np.ndarray:
     """IRN's confident regions: foreground where a CAM beats
     ``fg_threshold``, background where every CAM is below ``bg_threshold``,
     255 (ignore) in between. Both maps are CRF-refined when ``crf`` is given
@@ -168,8 +185,12 @@ def confident_region_label(cams, keys, fg_threshold=0.30,
     return label.astype(np.uint8)
 
 
-def psa_affinity_label(cams, keys, image, low_alpha=4.0, high_alpha=32.0,
-                       crf=None):
+def psa_affinity_label(cams: np.ndarray,
+                       keys: Sequence[int],
+                       image: np.ndarray,
+                       low_alpha: float = 4.0,
+                       high_alpha: float = 32.0,
+                       crf: Optional[dict] = None) -> np.ndarray:
     """AffinityNet's training label (PSA's ``infer_cls.py`` ``la_crf`` /
     ``ha_crf`` maps combined as its ``VOC12AffDataset``): the CAMs with the
     power background ``(1 - max CAM) ** alpha``, CRF-refined, once with a

@@ -3,18 +3,20 @@ labels beside the truth, and segmentation predictions beside the truth.
 Heat maps come from mmengine's ``Visualizer.draw_featmap`` and label
 overlays from mmseg's ``SegLocalVisualizer``."""
 import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.structures import PixelData
 from mmengine.visualization import Visualizer
 from mmseg.visualization import SegLocalVisualizer
+from torch import nn
 
 from mmwsss.cams import load_cam_file, strided_cams
-from mmwsss.datasets.image_labels import foreground_class_names
+from mmwsss.datasets import dataset_type_of, read_rgb
 from mmwsss.pseudo_labels.random_walk import (feature_affinities,
                                               irn_label_scores,
                                               psa_label_scores)
@@ -22,16 +24,14 @@ from mmwsss.utils import atomic_write, load_label_png, voc_palette
 
 CAPTION_HEIGHT = 20
 
-
-def read_rgb(path):
-    """An image file as an RGB array; errors name the file."""
-    image = mmcv.imread(path, channel_order='rgb')
-    if image is None:
-        raise ValueError(f'{path}: unreadable image')
-    return image
+#: A captioned tile of a grid.
+Tile = Tuple[str, np.ndarray]
 
 
-def cam_overlays(image, cam, class_names, alpha=0.5):
+def cam_overlays(image: np.ndarray,
+                 cam: dict,
+                 class_names: Sequence[str],
+                 alpha: float = 0.5) -> List[Tile]:
     """One heat-map overlay per class of a CAM dict.
 
     Returns:
@@ -56,13 +56,13 @@ class LabelPainter:
         classes (Sequence[str]): All class names, background first.
     """
 
-    def __init__(self, classes):
+    def __init__(self, classes: Sequence[str]) -> None:
         self.classes = tuple(classes)
         self.palette = voc_palette(len(self.classes)).tolist()
         self.visualizer = SegLocalVisualizer(
             name=f'mmwsss_label_painter_{id(self)}', alpha=0.6)
 
-    def __call__(self, image, label):
+    def __call__(self, image: np.ndarray, label: np.ndarray) -> np.ndarray:
         label = np.asarray(label)
         if label.shape != image.shape[:2]:
             raise ValueError(f'a label of shape {label.shape} cannot be drawn '
@@ -83,7 +83,8 @@ def _fit(image, tile):
     return canvas
 
 
-def compose_grid(rows, tile=192):
+def compose_grid(rows: Sequence[Sequence[Tile]],
+                 tile: int = 192) -> np.ndarray:
     """A grid image of captioned tiles.
 
     Args:
@@ -110,7 +111,7 @@ def compose_grid(rows, tile=192):
     return grid
 
 
-def save_grid(grid, out_file):
+def save_grid(grid: np.ndarray, out_file: str) -> str:
     """Write an RGB grid as a PNG, atomically."""
     ok, encoded = cv2.imencode('.png', mmcv.rgb2bgr(grid))
     if not ok:
@@ -121,21 +122,32 @@ def save_grid(grid, out_file):
     return out_file
 
 
-def _image_path(data_root, img_id):
-    return osp.join(data_root, 'JPEGImages', img_id + '.jpg')
+def _truth_row(image: np.ndarray, truth: str,
+               painter: 'LabelPainter') -> List[Tile]:
+    """The true mask over the image, where the mask exists."""
+    if osp.isfile(truth):
+        return [('truth', painter(image, load_label_png(truth)))]
+    return []
 
 
-def _classes(data_root):
-    return ('background', ) + foreground_class_names(data_root)
-
-
-def render_cam_grid(data_root, cam_dir, img_ids, out_file, tile=192):
+def render_cam_grid(data_root: str,
+                    cam_dir: str,
+                    img_ids: Sequence[str],
+                    out_file: str,
+                    tile: int = 192,
+                    split: Optional[str] = None) -> str:
     """One row per image: the image, then the heat map of each of its
-    classes, captioned with the class and the map's peak."""
-    classes = _classes(data_root)
+    classes, captioned with the class and the map's peak.
+
+    Images and class names come from ``data_root`` in its layout (see
+    :func:`~mmwsss.datasets.dataset_type_of`); a COCO-layout root needs the
+    ``split`` of the ids.
+    """
+    dataset_type = dataset_type_of(data_root)
+    classes = dataset_type.class_names(data_root, split)
     rows = []
     for img_id in img_ids:
-        image = read_rgb(_image_path(data_root, img_id))
+        image = read_rgb(dataset_type.image_path(data_root, split, img_id))
         cam = load_cam_file(
             osp.join(cam_dir, img_id + '.npy'),
             num_classes=len(classes) - 1,
@@ -145,27 +157,40 @@ def render_cam_grid(data_root, cam_dir, img_ids, out_file, tile=192):
     return save_grid(compose_grid(rows, tile), out_file)
 
 
-def render_label_grid(data_root, label_dir, img_ids, out_file,
-                      truth_dir='SegmentationClass', title='pseudo label',
-                      tile=192):
+def render_label_grid(data_root: str,
+                      label_dir: str,
+                      img_ids: Sequence[str],
+                      out_file: str,
+                      truth_dir: Optional[str] = None,
+                      title: str = 'pseudo label',
+                      tile: int = 192,
+                      split: Optional[str] = None) -> str:
     """One row per image: the image, the true mask over it (where the mask
     exists) and the labels of ``label_dir`` over it: the columns of
-    :func:`render_prediction_grid`."""
-    painter = LabelPainter(_classes(data_root))
+    :func:`render_prediction_grid`.
+
+    ``truth_dir`` is under ``data_root`` or absolute; default: the
+    layout's (``SegmentationClass``; COCO: ``SegmentationClass/<split>``).
+    A COCO-layout root needs the ``split`` of the ids.
+    """
+    dataset_type = dataset_type_of(data_root)
+    painter = LabelPainter(dataset_type.class_names(data_root, split))
     rows = []
     for img_id in img_ids:
-        image = read_rgb(_image_path(data_root, img_id))
+        image = read_rgb(dataset_type.image_path(data_root, split, img_id))
         label = load_label_png(osp.join(label_dir, img_id + '.png'))
         row = [(img_id, image)]
-        truth = osp.join(data_root, truth_dir, img_id + '.png')
-        if osp.isfile(truth):
-            row.append(('truth', painter(image, load_label_png(truth))))
+        row += _truth_row(
+            image,
+            dataset_type.true_mask_path(data_root, split, img_id, truth_dir),
+            painter)
         row.append((title, painter(image, label)))
         rows.append(row)
     return save_grid(compose_grid(rows, tile), out_file)
 
 
-def predict_labels(model, dataset, img_ids):
+def predict_labels(model: nn.Module, dataset: BaseDataset,
+                   img_ids: Sequence[str]) -> Dict[str, np.ndarray]:
     """Predicted label maps of ``img_ids`` by an mmseg segmentor.
 
     Returns:
@@ -189,20 +214,32 @@ def predict_labels(model, dataset, img_ids):
     return labels
 
 
-def render_prediction_grid(model, dataset, data_root, img_ids, out_file,
-                           truth_dir='SegmentationClass', tile=192):
+def render_prediction_grid(model: nn.Module,
+                           dataset: BaseDataset,
+                           data_root: str,
+                           img_ids: Sequence[str],
+                           out_file: str,
+                           truth_dir: Optional[str] = None,
+                           tile: int = 192,
+                           split: Optional[str] = None) -> str:
     """One row per image of ``dataset``: the image, the true mask (where it
     exists) and the prediction of ``model`` (a built segmentor in eval
-    mode, e.g. from :func:`mmwsss.apis.init_model`)."""
+    mode, e.g. from :func:`mmwsss.apis.init_model`).
+
+    Images, masks and class names come from ``data_root`` as in
+    :func:`render_label_grid`.
+    """
     predictions = predict_labels(model, dataset, img_ids)
-    painter = LabelPainter(_classes(data_root))
+    dataset_type = dataset_type_of(data_root)
+    painter = LabelPainter(dataset_type.class_names(data_root, split))
     rows = []
     for img_id in img_ids:
-        image = read_rgb(_image_path(data_root, img_id))
+        image = read_rgb(dataset_type.image_path(data_root, split, img_id))
         row = [(img_id, image)]
-        truth = osp.join(data_root, truth_dir, img_id + '.png')
-        if osp.isfile(truth):
-            row.append(('truth', painter(image, load_label_png(truth))))
+        row += _truth_row(
+            image,
+            dataset_type.true_mask_path(data_root, split, img_id, truth_dir),
+            painter)
         row.append(('prediction', painter(image, predictions[img_id])))
         rows.append(row)
     return save_grid(compose_grid(rows, tile), out_file)
@@ -217,8 +254,14 @@ def _heat(image, values):
         values[0], image, channel_reduction='squeeze_mean', alpha=0.5)
 
 
-def render_refinement_grid(model, dataset, cam_dir, label_dirs, img_ids,
-                           out_file, settings, tile=192):
+def render_refinement_grid(model: nn.Module,
+                           dataset: BaseDataset,
+                           cam_dir: str,
+                           label_dirs: Dict[str, str],
+                           img_ids: Sequence[str],
+                           out_file: str,
+                           settings: dict,
+                           tile: int = 192) -> str:
     """How the random walk turned seeds into labels, one row per image:
     the image, the affinity network's boundary map (IRN; for AffinityNet
     one minus the mean affinity to the neighbours), the CAMs (max over
@@ -279,7 +322,7 @@ def render_refinement_grid(model, dataset, cam_dir, label_dirs, img_ids,
                                 load_label_png(
                                     osp.join(label_dir, img_id + '.png')))))
         truth = dataset.get_data_info(index[img_id]).get('seg_map_path')
-        if truth and osp.isfile(truth):
-            row.append(('truth', painter(image, load_label_png(truth))))
+        if truth:
+            row += _truth_row(image, truth, painter)
         rows.append(row)
     return save_grid(compose_grid(rows, tile), out_file)
