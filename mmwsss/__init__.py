@@ -3,10 +3,17 @@
 Importing the package registers its datasets, transforms and models into
 mmseg's registries and lets mmengine checkpoints load weights-only.
 """
-from mmengine.config.utils import MODULE2PACKAGE
+import warnings
 
-from .checkpoint import allow_mmengine_checkpoints
-from .version import __version__
+# mmengine imports setuptools' deprecated pkg_resources; its warning would
+# be printed again by every worker process the pipeline starts.
+warnings.filterwarnings(
+    'ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+from mmengine.config.utils import MODULE2PACKAGE  # noqa: E402
+
+from .checkpoint import allow_mmengine_checkpoints  # noqa: E402
+from .version import __version__  # noqa: E402
 
 allow_mmengine_checkpoints()
 # Lets configs parsed after ``import mmwsss`` inherit ``mmwsss::...`` paths

@@ -6,14 +6,18 @@ import json
 import os
 import os.path as osp
 from functools import partial
+from typing import TYPE_CHECKING, Dict, Optional
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmwsss.utils import save_palette_png
 
+if TYPE_CHECKING:
+    from pycocotools.coco import COCO
 
-def load_coco(ann_file):
+
+def load_coco(ann_file: str) -> 'COCO':
     """Load an instances JSON with pycocotools; errors name the file."""
     from pycocotools.coco import COCO
     if not osp.isfile(ann_file):
@@ -34,13 +38,15 @@ def load_coco(ann_file):
     return coco
 
 
-def coco_category_indices(coco):
+def coco_category_indices(coco: 'COCO') -> Dict[int, int]:
     """``category id -> class index`` (1..K in category-id order; 0 is the
     background), the mapping of ReCAM's COCO code."""
     return {cat: i + 1 for i, cat in enumerate(sorted(coco.getCatIds()))}
 
 
-def coco_image_labels(coco, ann_file='the annotation file'):
+def coco_image_labels(coco: 'COCO',
+                      ann_file: str = 'the annotation file'
+                      ) -> Dict[int, np.ndarray]:
     """Multi-hot foreground labels of every image: ``image id -> float32
     [K]`` (every annotated category, crowd regions included)."""
     index = coco_category_indices(coco)
@@ -60,7 +66,10 @@ def coco_image_labels(coco, ann_file='the annotation file'):
     return labels
 
 
-def coco_semantic_mask(coco, img_id, crowd_ignore=False, index=None):
+def coco_semantic_mask(coco: 'COCO',
+                       img_id: int,
+                       crowd_ignore: bool = False,
+                       index: Optional[Dict[int, int]] = None) -> np.ndarray:
     """The semantic label map of one image: non-crowd instances painted in
     annotation order with their class index, 0 elsewhere; with
     ``crowd_ignore`` crowd regions not covered by an instance become 255.
@@ -93,8 +102,10 @@ def _write_mask(img_id, coco, out_dir, crowd_ignore, index):
     return img_id
 
 
-def convert_coco_masks(ann_file, out_dir, crowd_ignore=False,
-                       num_workers=1):
+def convert_coco_masks(ann_file: str,
+                       out_dir: str,
+                       crowd_ignore: bool = False,
+                       num_workers: int = 1) -> int:
     """Write ``<file stem>.png`` semantic masks (palette PNGs, 0-80) of every
     image of an instances JSON, atomically; existing files are kept, so an
     interrupted conversion resumes.

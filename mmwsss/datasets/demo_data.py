@@ -11,6 +11,7 @@ dog's head and misses its body on real photographs.
 import colorsys
 import os
 import os.path as osp
+from typing import Dict, List
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -74,7 +75,9 @@ def _boundary(label, width=1):
     return edge
 
 
-def render_demo_image(seed, image_size=128, num_classes=len(DEMO_CLASSES)):
+def render_demo_image(seed: int,
+                      image_size: int = 128,
+                      num_classes: int = len(DEMO_CLASSES)) -> tuple:
     """Render one image, its label map and its objects.
 
     Args:
@@ -160,12 +163,12 @@ def _voc_xml(img_id, size, boxes, class_names):
             f'  <segmented>1</segmented>\n{objects}</annotation>\n')
 
 
-def make_demo_dataset(data_root,
-                      num_train=320,
-                      num_val=80,
-                      image_size=128,
-                      num_classes=len(DEMO_CLASSES),
-                      seed=0):
+def make_demo_dataset(data_root: str,
+                      num_train: int = 320,
+                      num_val: int = 80,
+                      image_size: int = 128,
+                      num_classes: int = len(DEMO_CLASSES),
+                      seed: int = 0) -> Dict[str, List[str]]:
     """Write the demo dataset in PASCAL VOC 2012 layout under ``data_root``.
 
     Writes ``JPEGImages/<id>.jpg``, ``SegmentationClass/<id>.png`` (palette,

@@ -4,6 +4,7 @@ import copy
 from typing import List, Optional
 
 from mmengine.config import Config
+from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
@@ -27,7 +28,7 @@ def apply_split(ds_cfg: dict, split: str) -> dict:
 def build_split_dataset(cfg: Config,
                         split: str,
                         data_root: Optional[str] = None,
-                        pipeline: Optional[List[dict]] = None):
+                        pipeline: Optional[List[dict]] = None) -> BaseDataset:
     """Build the config's test dataset on ``split`` with a pipeline that keeps
     images at their original size (CAM files are at original resolution).
 

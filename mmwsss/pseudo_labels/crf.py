@@ -12,7 +12,8 @@ CRF_DEFAULTS = dict(
     bilateral_compat=10)
 
 
-def crf_refine_labels(image, labels, num_labels, **settings):
+def crf_refine_labels(image: np.ndarray, labels: np.ndarray,
+                      num_labels: int, **settings) -> np.ndarray:
     """Refine a label map with a fully connected CRF.
 
     Args:

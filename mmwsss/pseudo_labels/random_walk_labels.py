@@ -9,7 +9,7 @@ from typing import Dict, Optional
 
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Subset
 
@@ -68,7 +68,7 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
 
 
 def generate_random_walk_labels(model: torch.nn.Module,
-                                dataset,
+                                dataset: BaseDataset,
                                 cam_dir: str,
                                 out_dir: str,
                                 settings: Optional[Dict] = None,

@@ -4,7 +4,9 @@ the built-in default, in that order."""
 import glob
 import json
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
+
+from mmengine.config import Config
 
 #: Built-in defaults of each setting (IRN's and PSA's values).
 PSEUDO_LABEL_DEFAULTS = dict(
@@ -38,7 +40,8 @@ def seed_eval_path(cam_dir: str, split: str) -> str:
     return osp.join(cam_dir, f'seed_eval_{split}.json')
 
 
-def find_seed_eval(cam_dir: str, splits=()) -> Optional[str]:
+def find_seed_eval(cam_dir: str,
+                   splits: Sequence[str] = ()) -> Optional[str]:
     """The threshold sweep of ``cam_dir``: of the first of ``splits`` that
     has one, else of any split (the first by name); ``None`` if none."""
     for split in splits:
@@ -60,8 +63,8 @@ def resolve_pseudo_label_settings(
         mode: str = 'argmax',
         overrides: Optional[Dict] = None,
         cam_dir: Optional[str] = None,
-        splits=(),
-        cfg=None) -> Tuple[Dict, Dict[str, str]]:
+        splits: Sequence[str] = (),
+        cfg: Optional[Config] = None) -> Tuple[Dict, Dict[str, str]]:
     """The settings of ``mode`` and where each one came from.
 
     Every setting is taken from the first source that has it: ``overrides``
