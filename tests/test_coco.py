@@ -369,3 +369,116 @@ def test_tools_without_config_read_the_coco_layout(coco_root, tmp_path):
                  '--split', 'val2014', '--tile', 32, '--out', out)
         with Image.open(out) as grid:
             assert grid.size == (columns * 32, 2 * (32 + 20))
+
+
+def tiny_coco_preset_options():
+    """The 'coco' preset's CAM classifier (cam/cam_r50_coco.py) shrunk as
+    the demo's is by ``tiny_cfg_options``: a narrow ResNet-18 from scratch,
+    64-pixel crops, one epoch."""
+    options = {
+        'model.backbone.depth': 18,
+        'model.backbone.stem_channels': 8,
+        'model.backbone.base_channels': 8,
+        'model.backbone.init_cfg': None,
+        'model.cam_head.in_channels': 64,
+        'model.data_preprocessor.size': (64, 64),
+        'model.test_cfg.scales': (1.0, 0.5),
+        'train_dataloader.batch_size': 2,
+        'train_dataloader.dataset.pipeline.1.scale': (64, 64),
+        'train_dataloader.dataset.pipeline.3.crop_size': (64, 64),
+        'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 1,
+        'default_hooks.logger.interval': 1,
+    }
+    options.update(no_worker_options())
+    return options
+
+
+def tiny_coco_seg_options():
+    """The 'coco' preset's DeepLab-v2 shrunk to four iterations of a narrow
+    ResNet-18, as the VOC pipeline test shrinks its segmentor."""
+    options = {
+        'model.backbone.depth': 18,
+        'model.backbone.stem_channels': 8,
+        'model.backbone.base_channels': 8,
+        'model.backbone.init_cfg': None,
+        'model.decode_head.in_channels': 64,
+        'model.data_preprocessor.size': (64, 64),
+        'train_dataloader.batch_size': 2,
+        'train_dataloader.dataset.pipeline.3.crop_size': (64, 64),
+        'train_cfg.max_iters': 4,
+        'train_cfg.val_interval': 4,
+        'default_hooks.checkpoint.interval': 4,
+        'default_hooks.logger.interval': 1,
+    }
+    options.update(no_worker_options())
+    return options
+
+
+def test_whole_pipeline_on_the_coco_preset_and_rerun_skips(coco_root,
+                                                           tmp_path):
+    """run_pipeline with the 'coco' preset and its configs, shrunk: CAM
+    seeds of train2014, their CRF labels (the preset has no IRN config),
+    DeepLab-v2 trained on them and on the true masks, tested on val2014,
+    and the figures; a rerun skips every stage."""
+    from mmwsss.apis import format_summary, run_pipeline
+    convert_all(coco_root)
+    work = str(tmp_path / 'whole')
+    kwargs = dict(
+        method='cam',
+        preset='coco',
+        full_supervision=True,
+        cfg_options=tiny_coco_preset_options(),
+        seg_cfg_options=tiny_coco_seg_options(),
+        num_workers=1)
+    with pytest.raises(ValueError, match="refine 'irn' has no 'coco' config"):
+        run_pipeline(coco_root, work, refine='irn', **kwargs)
+    assert not osp.exists(work)
+
+    summary = run_pipeline(coco_root, work, **kwargs)
+    assert summary['refine'] == 'crf'
+    for key in ('seed_miou', 'seed_threshold', 'pseudo_miou', 'final_miou',
+                'full_supervision_miou', 'cam_dir', 'pseudo_label_dir'):
+        assert summary[key] is not None, key
+    assert set(summary['stage_seconds']) == {
+        'cam/train', 'cam/cams', 'cam/seeds', 'pseudo_labels', 'pseudo_eval',
+        'segmentation', 'full_supervision'
+    }
+    # The annotated train2014 images, by file stem.
+    train_ids = [f'COCO_train2014_{i:012d}' for i in (9, 25)]
+    assert sorted(os.listdir(summary['cam_dir'])) == [
+        f'{i}.npy' for i in train_ids
+    ]
+    assert sorted(os.listdir(summary['pseudo_label_dir'])) == [
+        f'{i}.png' for i in train_ids
+    ]
+    seeds = read_json(osp.join(work, 'cam', 'seed_eval_train2014.json'))
+    assert seeds['class_names'] == ['background', 'person', 'car', 'dog']
+    # The segmentors trained on the split's COCO dataset: pseudo labels,
+    # then the converted masks.
+    for stage, seg_maps in (('segmentation', summary['pseudo_label_dir']),
+                            ('full_supervision',
+                             'SegmentationClass/train2014')):
+        cfg = load_config(osp.join(work, stage, f'{stage}_config.py'))
+        train_set = cfg.train_dataloader.dataset
+        assert train_set.type == 'WSSSCOCODataset'
+        assert train_set.ann_file == 'annotations/instances_train2014.json'
+        assert train_set.data_prefix == dict(
+            img_path='train2014', seg_map_path=seg_maps)
+        assert cfg.model.decode_head.num_classes == 4
+    assert 'final mIoU' in format_summary(summary)
+    # Figures of two images a row (the split's two annotated images).
+    assert set(summary['figures']) == {'cams', 'pseudo_labels', 'predictions'}
+    for name, path in summary['figures'].items():
+        with Image.open(path) as grid:
+            assert grid.size[1] == 2 * (192 + 20), name
+
+    outputs = [
+        osp.join(summary['pseudo_label_dir'], name)
+        for name in os.listdir(summary['pseudo_label_dir'])
+    ] + list(summary['figures'].values())
+    stamps = {path: os.stat(path).st_mtime_ns for path in outputs}
+    again = run_pipeline(coco_root, work, **kwargs)
+    assert again['stage_seconds'] == summary['stage_seconds']
+    assert again['final_miou'] == summary['final_miou']
+    assert stamps == {path: os.stat(path).st_mtime_ns for path in outputs}

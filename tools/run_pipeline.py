@@ -1,7 +1,9 @@
-"""Run the whole WSSS pipeline on a dataset in VOC layout: stage-1 training,
-CAMs, seed evaluation, pseudo labels (dense CRF, or IRN / AffinityNet and
-their random walk), their evaluation, segmentation on them and its
-evaluation on the val masks. Finished stages are skipped."""
+"""Run the whole WSSS pipeline on a dataset in VOC layout (presets demo and
+voc) or COCO layout (preset coco: train2014/, val2014/, annotations/ and the
+masks of tools/convert_coco.py): stage-1 training, CAMs, seed evaluation,
+pseudo labels (dense CRF, or IRN / AffinityNet and their random walk), their
+evaluation, segmentation on them and its evaluation on the val masks.
+Finished stages are skipped."""
 import argparse
 import os.path as osp
 
@@ -22,7 +24,8 @@ def parse_args():
         choices=['crf'] + sorted(REFINEMENTS),
         help='how seeds become pseudo labels: dense CRF, IRN\'s or '
         'AffinityNet\'s (psa) random walk (default: as the method\'s paper; '
-        'CAM and ReCAM IRN, CSE psa, the others CRF)')
+        'CAM and ReCAM IRN, CSE psa, the others CRF; CRF where the preset '
+        'has no config of that random walk, as coco)')
     parser.add_argument(
         '--full-supervision',
         action='store_true',

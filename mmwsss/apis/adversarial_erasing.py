@@ -36,15 +36,15 @@ from mmengine.utils import ProgressBar
 
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
 from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
-from mmwsss.datasets import build_split_dataset
-from mmwsss.datasets.image_labels import (check_voc_layout,
-                                          foreground_class_names,
-                                          read_split_ids, split_file)
+from mmwsss.datasets import (WSSSCOCODataset, build_split_dataset,
+                             dataset_type_of)
+from mmwsss.datasets.image_labels import read_split_ids
 from mmwsss.evaluation import evaluate_seeds, format_seed_table
 from mmwsss.utils import (load_label_png, remove_stale_tmp_files, save_json,
                           save_palette_png)
 from .cams import init_cam_model
 from .config import load_config
+from .data_roots import check_data_root, num_foreground_classes, split_ids
 from .stages import StageRecord, run_stage, train_and_test
 
 #: The paper's settings: three erasing steps (a fourth lowered its
@@ -91,11 +91,20 @@ def check_training_ids_covered(cfg: Config, data_root: str,
     """Raise unless ``cam_split`` holds every training image: regions are
     mined from its CAMs, and an image without a mask is never erased."""
     ann_file = cfg.train_dataloader.dataset.get('ann_file', '')
+    path = ann_file if osp.isabs(ann_file) else osp.join(data_root, ann_file)
+    if ann_file.endswith('.json'):
+        # A COCO split is its instances JSON.
+        expected = osp.join(data_root, WSSSCOCODataset.ann_file_of(cam_split))
+        if osp.abspath(path) != osp.abspath(expected):
+            raise ValueError(
+                f'the training images of {path} are not cam_split '
+                f'{cam_split!r} ({expected}): regions of images outside it '
+                'would never be mined or erased; use the training split as '
+                'cam_split')
+        return
     if not ann_file.endswith('.txt'):
         return
-    path = ann_file if osp.isabs(ann_file) else osp.join(data_root, ann_file)
-    missing = set(read_split_ids(path)) - set(
-        read_split_ids(split_file(cam_split, data_root)))
+    missing = set(read_split_ids(path)) - set(split_ids(data_root, cam_split))
     if missing:
         raise ValueError(
             f'{len(missing)} training image(s) of {path} are not in '
@@ -327,11 +336,12 @@ def run_round(index: int, work_dir: str, config: str, data_root: str,
             mined_dir=mined_dir,
             **write_erase_masks(
                 cam_dir,
-                read_split_ids(split_file(cam_split, data_root)),
+                split_ids(data_root, cam_split),
                 threshold,
                 mined_dir,
                 previous_dir=erase_dir,
-                truth_dir=osp.join(data_root, 'SegmentationClass'))))
+                truth_dir=dataset_type_of(data_root).true_mask_dir(
+                    data_root, cam_split))))
     metrics = trained['metrics']
     return dict(
         round=index,
@@ -357,7 +367,7 @@ def merge_so_far(entry: dict, cam_dirs: List[str], data_root: str,
     record = entry['record']
     round_dir = osp.dirname(record.path)
     merged_dir = osp.join(round_dir, 'merged_cams')
-    ids = read_split_ids(split_file(seed_split, data_root))
+    ids = split_ids(data_root, seed_split)
     run_stage(
         record, 'merge', lambda: dict(
             cam_dir=merged_dir,
@@ -383,7 +393,8 @@ def run_adversarial_erasing(data_root: str,
     and an interrupted training resumes from its last checkpoint.
 
     Args:
-        data_root (str): Dataset in VOC layout (``classes.txt`` optional).
+        data_root (str): Dataset in VOC layout (``classes.txt`` optional)
+            or COCO layout (see :func:`~mmwsss.datasets.dataset_type_of`).
         work_dir (str): Where the rounds write.
         config (str): Stage-1 config with an ``EraseRegions`` step in its
             training pipeline and ``adversarial_erasing_cfg =
@@ -402,8 +413,8 @@ def run_adversarial_erasing(data_root: str,
         the seed mIoU of its own CAMs and of the merge of the rounds so far,
         and how much of the images it left erased.
     """
-    check_voc_layout(data_root, sorted({cam_split, seed_split}))
-    num_classes = len(foreground_class_names(data_root))
+    check_data_root(data_root, sorted({cam_split, seed_split}))
+    num_classes = num_foreground_classes(data_root, cam_split)
     options = {'model.cam_head.num_classes': num_classes}
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
@@ -446,8 +457,7 @@ def run_adversarial_erasing(data_root: str,
         record, 'cams', lambda: dict(
             cam_dir=cam_dir,
             written=write_merged_cams([e['cam_dir'] for e in entries],
-                                      read_split_ids(
-                                          split_file(cam_split, data_root)),
+                                      split_ids(data_root, cam_split),
                                       cam_dir)))
     seeds = evaluate_seed_stage(
         record, 'seeds', cam_dir, data_root, seed_split,

@@ -39,9 +39,11 @@ def compare_methods(data_root: str,
     reads its classifier, ReCAM fine-tunes it and CSE freezes it.
 
     Args:
+        methods (Sequence[str], optional): Methods to compare. Default:
+            every method with a config for ``preset``.
         refine (bool): Also make each method's pseudo labels: CRF-only, and
             its paper's random walk (IRN for CAM/ReCAM, AffinityNet for
-            CSE) where it has one.
+            CSE) where it has one and ``preset`` has its config.
 
     Returns:
         list[dict]: One row per method: seed mIoU at its best threshold,
@@ -50,7 +52,7 @@ def compare_methods(data_root: str,
         ``refined_miou`` (``None`` where the method has no random walk) and
         ``refine``.
     """
-    methods = list(methods or METHODS)
+    methods = list(methods or [m for m in METHODS if METHODS[m].get(preset)])
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f'unknown methods {sorted(unknown)}; choose from '

@@ -3,6 +3,9 @@ in a ``stages.json`` when it finishes and is skipped on a rerun:
 
     classifier → CAMs → seed evaluation → pseudo labels → pseudo-label
     evaluation → segmentation on pseudo labels (→ the same on true masks)
+
+The stages read a data root in VOC or COCO layout (see
+:func:`~mmwsss.datasets.dataset_type_of`) through the layout's lookups.
 """
 import json
 import os
@@ -14,9 +17,6 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.datasets.image_labels import (check_voc_layout,
-                                          foreground_class_names,
-                                          read_split_ids, split_file)
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
@@ -27,21 +27,28 @@ from mmwsss.visualization import (render_cam_grid, render_label_grid,
 from .adversarial_erasing import run_adversarial_erasing
 from .cams import make_cams
 from .config import load_config
+from .data_roots import (check_data_root, num_foreground_classes,
+                         pseudo_label_train_set, split_ids,
+                         true_mask_train_set)
 from .model import init_model
 from .random_walk import make_sem_seg_labels
 from .sec import make_sec_labels, run_sec_seeds
 from .stages import StageRecord, run_stage, stage_label, train_and_test
 
-# Stage-1 configs of each seed method. A config that builds on another
-# stage declares it (``builds_on = dict(config=..., use='load_from' |
-# 'ordinary')``: fine-tune its checkpoint, or freeze it as CSE's ordinary
+# Stage-1 configs of each seed method, per preset. A config that builds on
+# another stage declares it (``builds_on = dict(config=..., use='load_from'
+# | 'ordinary')``: fine-tune its checkpoint, or freeze it as CSE's ordinary
 # classifier); :func:`run_method_seeds` trains that stage first.
 # ``reads_cam``: Grad-CAM reads the CAM classifier's weights with another
 # CAM rule. ``driver``: a method with its own stages. ``refine``: how its
 # paper turns seeds into masks (default: dense CRF).
 METHODS = {
     'cam':
-    dict(demo='demo/cam_r18_demo.py', voc='cam/cam_r50_voc.py', refine='irn'),
+    dict(
+        demo='demo/cam_r18_demo.py',
+        voc='cam/cam_r50_voc.py',
+        coco='cam/cam_r50_coco.py',
+        refine='irn'),
     'gradcam': dict(
         demo='demo/cam_r18_demo.py',
         voc='cam/cam_r50_voc.py',
@@ -55,6 +62,7 @@ METHODS = {
     'recam': dict(
         demo='demo/recam_r18_demo.py',
         voc='recam/recam_r50_voc.py',
+        coco='recam/recam_r50_coco.py',
         refine='irn'),
     'adl': dict(demo='demo/adl_r18_demo.py', voc='adl/adl_r50_voc.py'),
     'cse': dict(
@@ -93,6 +101,10 @@ REFINEMENTS = {
         labels='affinity_label_cfg'),
 }
 
+# The splits of each dataset: CAMs and pseudo labels of ``cam_split``,
+# seeds and labels evaluated on ``seed_split``, the segmentor (``seg_config``)
+# on ``val_split``; the true masks the segmentor trains on with full
+# supervision (``true_mask_dir``, None: the layout's).
 PRESETS = {
     'demo':
     dict(
@@ -110,6 +122,16 @@ PRESETS = {
         seg_config='deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12-pseudo-'
         '321x321.py',
         true_mask_dir='SegmentationClassAug'),
+    'coco':
+    dict(
+        cam_split='train2014',
+        seed_split='train2014',
+        val_split='val2014',
+        seg_config='deeplabv2/deeplabv2_r101-d8_1xb10-100k_coco14-pseudo-'
+        '321x321.py',
+        # None: the layout's, SegmentationClass/<split> of
+        # tools/convert_coco.py.
+        true_mask_dir=None),
 }
 
 
@@ -155,7 +177,8 @@ def run_seed_pipeline(data_root: str,
     seeds on ``seed_split`` (which needs masks).
 
     Args:
-        data_root (str): Dataset in VOC layout (``classes.txt`` optional).
+        data_root (str): Dataset in VOC layout (``classes.txt`` optional)
+            or COCO layout (see :func:`~mmwsss.datasets.dataset_type_of`).
         work_dir (str): Where the stages write.
         config (str): Stage-1 config.
         cam_split (str): Split whose CAMs are written.
@@ -171,8 +194,8 @@ def run_seed_pipeline(data_root: str,
         dict: The seed summary (``<work_dir>/summary.json``); with
         ``train_only`` just the training outputs.
     """
-    check_voc_layout(data_root, sorted({cam_split, seed_split}))
-    num_classes = len(foreground_class_names(data_root))
+    check_data_root(data_root, sorted({cam_split, seed_split}))
+    num_classes = num_foreground_classes(data_root, cam_split)
     os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
 
@@ -359,7 +382,8 @@ def run_method_seeds(data_root: str,
             options['model.ordinary_checkpoint'] = cam['checkpoint']
             options['model.ordinary_classifier'] = ordinary_classifier_of(
                 base['config'],
-                len(foreground_class_names(data_root)), cfg_options)
+                num_foreground_classes(data_root, splits['cam_split']),
+                cfg_options)
     return run_seed_pipeline(
         data_root,
         osp.join(work_dir, method),
@@ -379,7 +403,10 @@ def segmentation_config(config: Union[str, Config],
                         true_mask_dir: Optional[str] = None,
                         cfg_options: Optional[dict] = None) -> Config:
     """A segmentation config trained on ``train_split`` with pseudo labels
-    (``pseudo_label_dir``) or with the true masks (``true_mask_dir``)."""
+    (``pseudo_label_dir``) or with the true masks (``true_mask_dir``; None:
+    the layout's), its training set in the layout of ``data_root`` (see
+    :func:`~mmwsss.apis.data_roots.pseudo_label_train_set` and
+    :func:`~mmwsss.apis.data_roots.true_mask_train_set`)."""
     options = {'model.decode_head.num_classes': num_classes + 1}
     # DeepLab-v2 has no auxiliary head.
     if load_config(config).model.get('auxiliary_head') is not None:
@@ -387,19 +414,12 @@ def segmentation_config(config: Union[str, Config],
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
     train_set = cfg.train_dataloader.dataset
-    train_set.ann_file = split_file(train_split)
     if pseudo_label_dir is not None:
-        train_set.pseudo_label_dir = osp.abspath(pseudo_label_dir)
+        cfg.train_dataloader.dataset = pseudo_label_train_set(
+            train_set, data_root, train_split, pseudo_label_dir)
     else:
-        cfg.train_dataloader.dataset = dict(
-            type='WSSSVOCDataset',
-            data_root=data_root,
-            ann_file=train_set.ann_file,
-            data_prefix=dict(
-                img_path='JPEGImages',
-                seg_map_path=true_mask_dir,
-                xml_path='Annotations'),
-            pipeline=train_set.pipeline)
+        cfg.train_dataloader.dataset = true_mask_train_set(
+            train_set, data_root, train_split, true_mask_dir)
     return cfg
 
 
@@ -419,6 +439,16 @@ def evaluate_label_stage(record: StageRecord, name: str, label_dir: str,
         '{mean_precision:.2f}, recall {mean_recall:.2f}'))
     with open(out) as f:
         return json.load(f)
+
+
+def default_refine(method: str, preset: str) -> str:
+    """How the paper of ``method`` turns its seeds into masks (``'irn'``,
+    ``'psa'`` or ``'crf'``), where that refinement has a config for
+    ``preset``; else the dense CRF (``'crf'``)."""
+    refine = METHODS.get(method, {}).get('refine', 'crf')
+    if refine in REFINEMENTS and REFINEMENTS[refine].get(preset) is None:
+        return 'crf'
+    return refine
 
 
 def refinement_settings(
@@ -501,9 +531,8 @@ def run_refinement(record: StageRecord,
         for head in cfg.model.values():
             if isinstance(head, dict) and 'num_classes' in head:
                 head['num_classes'] = num_classes + 1
-        train_set = cfg.train_dataloader.dataset
-        train_set.ann_file = split_file(split)
-        train_set.pseudo_label_dir = osp.abspath(affinity_dir)
+        cfg.train_dataloader.dataset = pseudo_label_train_set(
+            cfg.train_dataloader.dataset, data_root, split, affinity_dir)
         if preset == 'demo':
             cfg.load_from = seeds['checkpoint']
         train_dir = osp.join(work_dir, refine)
@@ -556,8 +585,9 @@ def run_pseudo_labels(data_root: str,
     Pseudo labels come from ``refine``: ``'crf'`` (background at the best
     seed threshold unless set, dense CRF), ``'irn'`` (IRN's boundary
     network and random walk) or ``'psa'`` (AffinityNet's random walk);
-    default: what the method's paper uses. With a random walk, the CRF-only
-    labels of the seed split are still made and evaluated, to compare.
+    default: what the method's paper uses (see :func:`default_refine`).
+    With a random walk, the CRF-only labels of the seed split are still
+    made and evaluated, to compare.
 
     Returns:
         dict: ``seeds`` (the seed summary), ``refine``, ``crf`` and
@@ -570,18 +600,21 @@ def run_pseudo_labels(data_root: str,
     if preset_cfg is None:
         raise ValueError(f'unknown preset {preset!r}; choose from '
                          f'{sorted(PRESETS)}')
-    refine = refine or METHODS.get(method, {}).get('refine', 'crf')
+    refine = refine or default_refine(method, preset)
     if refine != 'crf' and refine not in REFINEMENTS:
         raise ValueError(f'refine must be one of '
                          f"{['crf'] + sorted(REFINEMENTS)}, got {refine!r}")
-    check_voc_layout(data_root, [
+    if refine != 'crf' and REFINEMENTS[refine].get(preset) is None:
+        raise ValueError(f'refine {refine!r} has no {preset!r} config; use '
+                         "refine='crf'")
+    check_data_root(data_root, [
         preset_cfg['cam_split'], preset_cfg['seed_split'],
         preset_cfg['val_split']
     ])
     saliency_dir = (pseudo_label_cfg or {}).get('saliency_dir')
     if saliency_dir is not None and not osp.isdir(saliency_dir):
         raise FileNotFoundError(f'saliency folder not found: {saliency_dir}')
-    num_classes = len(foreground_class_names(data_root))
+    num_classes = num_foreground_classes(data_root, preset_cfg['cam_split'])
     os.makedirs(work_dir, exist_ok=True)
     seeds = run_method_seeds(data_root, work_dir, method, preset,
                              cfg_options, device)
@@ -683,7 +716,8 @@ def run_pipeline(data_root: str,
     """The whole pipeline: seeds of ``method`` → pseudo labels (see
     :func:`run_pseudo_labels`) → their evaluation → segmentation on them →
     mIoU on the val masks; with ``full_supervision`` the same segmentor on
-    the true masks too.
+    the true masks too. ``data_root`` is in VOC layout (presets ``demo``
+    and ``voc``) or COCO layout (preset ``coco``).
 
     Returns:
         dict: The summary, also written to ``<work_dir>/summary.json``.
@@ -731,11 +765,11 @@ def run_segmentation(record: StageRecord,
         dict: Per stage its ``config`` (the dumped config trained),
         ``checkpoint`` and test ``metrics``.
     """
-    num_classes = len(foreground_class_names(data_root))
+    num_classes = num_foreground_classes(data_root, preset_cfg['cam_split'])
     runs = [('segmentation', dict(pseudo_label_dir=label_dir))]
     if full_supervision:
         runs.append(('full_supervision',
-                     dict(true_mask_dir=preset_cfg['true_mask_dir'])))
+                     dict(true_mask_dir=preset_cfg.get('true_mask_dir'))))
     results = {}
     for name, source in runs:
 
@@ -823,27 +857,28 @@ def render_figures(work_dir: str,
     """CAM, pseudo-label and prediction grids of the first few images,
     written to ``<work_dir>/figures``; existing figures are kept."""
     fig_dir = osp.join(work_dir, 'figures')
-    seed_ids = read_split_ids(split_file(preset_cfg['cam_split'],
-                                         data_root))[:num_images]
-    val_ids = read_split_ids(split_file(preset_cfg['val_split'],
-                                        data_root))[:num_images]
+    cam_split, val_split = preset_cfg['cam_split'], preset_cfg['val_split']
+    seed_ids = split_ids(data_root, cam_split)[:num_images]
+    val_ids = split_ids(data_root, val_split)[:num_images]
     figures = dict(
         cams=osp.join(fig_dir, 'cams.png'),
         pseudo_labels=osp.join(fig_dir, 'pseudo_labels.png'),
         predictions=osp.join(fig_dir, 'predictions.png'))
     if not osp.isfile(figures['cams']):
-        render_cam_grid(data_root, cam_dir, seed_ids, figures['cams'])
+        render_cam_grid(data_root, cam_dir, seed_ids, figures['cams'],
+                        split=cam_split)
     if not osp.isfile(figures['pseudo_labels']):
         render_label_grid(data_root, label_dir, seed_ids,
                           figures['pseudo_labels'],
-                          truth_dir=preset_cfg['true_mask_dir'])
+                          truth_dir=preset_cfg.get('true_mask_dir'),
+                          split=cam_split)
     if not osp.isfile(figures['predictions']):
         model, cfg = init_model(seg_config, seg_checkpoint, device,
                                 data_root=data_root)
         render_prediction_grid(
             model,
-            build_split_dataset(cfg, preset_cfg['val_split'], data_root),
-            data_root, val_ids, figures['predictions'])
+            build_split_dataset(cfg, val_split, data_root),
+            data_root, val_ids, figures['predictions'], split=val_split)
     return figures
 
 
@@ -864,7 +899,7 @@ def render_refinement_figure(work_dir: str,
         model, cfg = init_model(trained['config'], trained['checkpoint'],
                                 device)
         split = preset_cfg['seed_split']
-        ids = read_split_ids(split_file(split, data_root))[:num_images]
+        ids = split_ids(data_root, split)[:num_images]
         render_refinement_grid(model,
                                build_split_dataset(cfg, split, data_root),
                                cam_dir, label_dirs, ids, out_file, settings)

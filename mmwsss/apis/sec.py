@@ -15,14 +15,13 @@ from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.datasets.image_labels import (check_voc_layout,
-                                          foreground_class_names,
-                                          read_split_ids, split_file)
 from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import generate_pseudo_labels
 from mmwsss.utils import remove_stale_tmp_files, save_json, save_palette_png
 from mmwsss.visualization import render_label_grid
 from .config import load_config
+from .data_roots import (check_data_root, num_foreground_classes,
+                         pseudo_label_train_set, split_ids)
 from .model import init_model
 from .stages import StageRecord, run_stage, train_and_test
 
@@ -125,7 +124,8 @@ def run_sec_seeds(data_root: str,
     stage is recorded in ``<work_dir>/stages.json`` and skipped on a rerun.
 
     Args:
-        data_root (str): Dataset in VOC layout (``classes.txt`` optional).
+        data_root (str): Dataset in VOC layout (``classes.txt`` optional)
+            or COCO layout (see :func:`~mmwsss.datasets.dataset_type_of`).
         work_dir (str): Where the stages write.
         config (str): SEC config with a top-level ``sec_cue_cfg``.
         cam_dir (str): CAM files of ``cam_split`` (``<id>.npy``).
@@ -150,8 +150,8 @@ def run_sec_seeds(data_root: str,
         ``stage_seconds``; ``seed_threshold``, ``background_miou`` and
         ``classifier_map`` are None (no threshold, no classifier).
     """
-    check_voc_layout(data_root, sorted({cam_split, seed_split}))
-    num_classes = len(foreground_class_names(data_root))
+    check_data_root(data_root, sorted({cam_split, seed_split}))
+    num_classes = num_foreground_classes(data_root, cam_split)
     os.makedirs(work_dir, exist_ok=True)
     record = StageRecord(work_dir)
     options = {'model.decode_head.num_classes': num_classes + 1}
@@ -177,8 +177,8 @@ def run_sec_seeds(data_root: str,
                 progress=False,
                 **cue_cfg)))
     cue_eval = None
-    seed_ids = set(read_split_ids(split_file(seed_split, data_root)))
-    if seed_ids <= set(read_split_ids(split_file(cam_split, data_root))):
+    seed_ids = set(split_ids(data_root, seed_split))
+    if seed_ids <= set(split_ids(data_root, cam_split)):
         cue_eval = _evaluate(record, 'cue_eval', cue_dir, data_root,
                              seed_split,
                              osp.join(work_dir, f'cue_eval_{seed_split}.json'))
@@ -188,9 +188,8 @@ def run_sec_seeds(data_root: str,
             cfg.load_from = load_from
         elif not cfg.get('load_from') and cfg.get('init_from_cam_classifier'):
             cfg.load_from = cam_classifier_checkpoint(cam_dir)
-        train_set = cfg.train_dataloader.dataset
-        train_set.ann_file = split_file(cam_split)
-        train_set.pseudo_label_dir = osp.abspath(cue_dir)
+        cfg.train_dataloader.dataset = pseudo_label_train_set(
+            cfg.train_dataloader.dataset, data_root, cam_split, cue_dir)
         train_dir = osp.join(work_dir, 'segmentor')
         os.makedirs(train_dir, exist_ok=True)
         config_path = osp.join(train_dir, 'sec_config.py')
@@ -221,8 +220,9 @@ def run_sec_seeds(data_root: str,
 
     figure = osp.join(work_dir, 'figures', 'labels.png')
     if not osp.isfile(figure):
-        ids = read_split_ids(split_file(seed_split, data_root))[:4]
-        render_label_grid(data_root, label_dir, ids, figure, title='SEC')
+        ids = split_ids(data_root, seed_split)[:4]
+        render_label_grid(data_root, label_dir, ids, figure, title='SEC',
+                          split=seed_split)
 
     summary = dict(
         data_root=osp.abspath(data_root),
