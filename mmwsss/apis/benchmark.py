@@ -250,7 +250,7 @@ def benchmark_training(methods: Optional[Sequence[str]] = None,
                     warmup=warmup, num_classes=num_classes,
                     train_split=train_split, device=device,
                     cfg_options=cfg_options)
-    methods = [m for m in methods if METHODS[m][preset] is not None]
+    methods = [m for m in methods if METHODS[m].get(preset)]
     results = {}
     # Rounds over all methods, keeping each one's fastest median, so that
     # the order of the methods and drift of a busy host cancel out.

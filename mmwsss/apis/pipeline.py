@@ -10,7 +10,7 @@ The stages read a data root in VOC or COCO layout (see
 import json
 import os
 import os.path as osp
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -742,7 +742,8 @@ def run_pipeline(data_root: str,
                 labels['refine']: labels['label_dir'],
                 'CRF': osp.join(work_dir, 'crf_labels')
             }, summary['refine_settings'], preset_cfg, device)
-    summary['stage_seconds'] = stage_seconds(work_dir, labels['record'])
+    summary['stage_seconds'] = stage_seconds(
+        work_dir, labels['record'], seed_stage_dirs(method, preset))
     summary['total_seconds'] = round(sum(summary['stage_seconds'].values()),
                                      1)
     save_json(summary, osp.join(work_dir, 'summary.json'))
@@ -831,16 +832,29 @@ def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
     return summary
 
 
-def stage_seconds(work_dir: str, record: StageRecord) -> dict:
-    """Seconds of every finished stage: the seed stages of each folder of
-    ``work_dir`` with a stage record (the method's and the stage it builds
-    on), prefixed with the folder, then ``record``'s."""
+def seed_stage_dirs(method: str, preset: str) -> List[str]:
+    """The folders (under a pipeline's work dir) of the seed stages of
+    ``method``: the stage it builds on or reads, then its own."""
+    spec = METHODS[method]
+    base = None if spec.get('driver') else builds_on(
+        method_config(method, preset))
+    if base is not None:
+        return [base_stage_dir(base['config'], preset), method]
+    if spec.get('reads_cam') or spec.get('driver') == 'sec':
+        return ['cam', method]
+    return [method]
+
+
+def stage_seconds(work_dir: str, record: StageRecord,
+                  seed_dirs: Sequence[str]) -> dict:
+    """Seconds of every finished stage: those recorded in each of
+    ``seed_dirs`` under ``work_dir``, prefixed with the folder, then
+    ``record``'s."""
     seconds = {}
-    for stage_dir in sorted(os.listdir(work_dir)):
+    for stage_dir in seed_dirs:
         path = osp.join(work_dir, stage_dir)
-        if osp.isfile(osp.join(path, 'stages.json')):
-            for stage, value in StageRecord(path).seconds().items():
-                seconds[f'{stage_dir}/{stage}'] = value
+        for stage, value in StageRecord(path).seconds().items():
+            seconds[f'{stage_dir}/{stage}'] = value
     seconds.update(record.seconds())
     return seconds
 
