@@ -17,8 +17,7 @@ from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
-                               format_pseudo_label_table, format_seed_table)
+from mmwsss.evaluation import evaluate_seeds, format_seed_table
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
 from mmwsss.utils import save_json
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
@@ -33,7 +32,8 @@ from .data_roots import (check_data_root, num_foreground_classes,
 from .model import init_model
 from .random_walk import make_sem_seg_labels
 from .sec import make_sec_labels, run_sec_seeds
-from .stages import StageRecord, run_stage, stage_label, train_and_test
+from .stages import (StageRecord, evaluate_label_stage, run_stage, stage_label,
+                     summarize_json, train_and_test)
 
 # Stage-1 configs of each seed method, per preset. A config that builds on
 # another stage declares it (``builds_on = dict(config=..., use='load_from'
@@ -157,12 +157,6 @@ def _summarize_training(outputs: dict) -> str:
                      for key, short in names.items() if key in metrics)
 
 
-def _summarize_json(path: str, template: str) -> str:
-    """``template`` filled from the JSON result at ``path``."""
-    with open(path) as f:
-        return template.format(**json.load(f))
-
-
 def run_seed_pipeline(data_root: str,
                       work_dir: str,
                       config: str,
@@ -240,7 +234,7 @@ def run_seed_pipeline(data_root: str,
         print_log(format_seed_table(result), logger='current')
         return dict(seed_json=seed_json)
 
-    run_stage(record, 'seeds', seed_work, lambda out: _summarize_json(
+    run_stage(record, 'seeds', seed_work, lambda out: summarize_json(
         out['seed_json'], 'seed mIoU {best_miou:.2f} at background '
         '{best_threshold:.2f}'))
     with open(seed_json) as f:
@@ -421,24 +415,6 @@ def segmentation_config(config: Union[str, Config],
         cfg.train_dataloader.dataset = true_mask_train_set(
             train_set, data_root, train_split, true_mask_dir)
     return cfg
-
-
-def evaluate_label_stage(record: StageRecord, name: str, label_dir: str,
-                         data_root: str, split: str, out: str) -> dict:
-    """Evaluate pseudo labels against the masks of ``split`` once; the
-    result is kept in ``out``."""
-
-    def work():
-        result = evaluate_pseudo_labels(label_dir, data_root, split)
-        save_json(result, out)
-        print_log(format_pseudo_label_table(result), logger='current')
-        return dict(result_json=out)
-
-    run_stage(record, name, work, lambda outputs: _summarize_json(
-        outputs['result_json'], 'mIoU {miou:.2f}, precision '
-        '{mean_precision:.2f}, recall {mean_recall:.2f}'))
-    with open(out) as f:
-        return json.load(f)
 
 
 def default_refine(method: str, preset: str) -> str:

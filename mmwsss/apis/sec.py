@@ -12,10 +12,8 @@ from typing import Optional
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.logging import print_log
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.pseudo_labels import generate_pseudo_labels
 from mmwsss.utils import remove_stale_tmp_files, save_json, save_palette_png
 from mmwsss.visualization import render_label_grid
@@ -23,7 +21,8 @@ from .config import load_config
 from .data_roots import (check_data_root, num_foreground_classes,
                          pseudo_label_train_set, split_ids)
 from .model import init_model
-from .stages import StageRecord, run_stage, train_and_test
+from .stages import (StageRecord, evaluate_label_stage, run_stage,
+                     train_and_test)
 
 
 def make_sec_labels(config: str,
@@ -89,21 +88,6 @@ def cam_classifier_checkpoint(cam_dir: str) -> str:
             'naming its checkpoint; pass load_from, or set '
             'init_from_cam_classifier=False in the config')
     return checkpoint
-
-
-def _evaluate(record, name, label_dir, data_root, split, out):
-    """Evaluate the labels of ``split`` once; returns the evaluation."""
-
-    def work():
-        result = evaluate_pseudo_labels(
-            label_dir, data_root, split, progress=False)
-        save_json(result, out)
-        print_log(format_pseudo_label_table(result), logger='current')
-        return dict(result_json=out)
-
-    run_stage(record, name, work)
-    with open(out) as f:
-        return json.load(f)
 
 
 def run_sec_seeds(data_root: str,
@@ -179,9 +163,9 @@ def run_sec_seeds(data_root: str,
     cue_eval = None
     seed_ids = set(split_ids(data_root, seed_split))
     if seed_ids <= set(split_ids(data_root, cam_split)):
-        cue_eval = _evaluate(record, 'cue_eval', cue_dir, data_root,
-                             seed_split,
-                             osp.join(work_dir, f'cue_eval_{seed_split}.json'))
+        cue_eval = evaluate_label_stage(
+            record, 'cue_eval', cue_dir, data_root, seed_split,
+            osp.join(work_dir, f'cue_eval_{seed_split}.json'))
 
     def train():
         if load_from is not None:
@@ -214,9 +198,9 @@ def run_sec_seeds(data_root: str,
                 split=seed_split,
                 data_root=data_root,
                 device=device)))
-    labels = _evaluate(record, 'label_eval', label_dir, data_root,
-                       seed_split,
-                       osp.join(work_dir, f'label_eval_{seed_split}.json'))
+    labels = evaluate_label_stage(
+        record, 'label_eval', label_dir, data_root, seed_split,
+        osp.join(work_dir, f'label_eval_{seed_split}.json'))
 
     figure = osp.join(work_dir, 'figures', 'labels.png')
     if not osp.isfile(figure):

@@ -9,9 +9,11 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Callable, Dict, Iterator, Optional
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmwsss.checkpoint import check_checkpoint_fits
+from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
 from mmwsss.utils import save_json
 
 # Whether stages stream mmengine's logs to the console. When quiet, each
@@ -183,3 +185,27 @@ def run_stage(record: StageRecord,
                 f'{", " + result if result else ""}  (log: {log_file})'
                 .ljust(110))
     return record.get(name)
+
+
+def summarize_json(path: str, template: str) -> str:
+    """``template`` filled from the JSON result at ``path``."""
+    with open(path) as f:
+        return template.format(**json.load(f))
+
+
+def evaluate_label_stage(record: StageRecord, name: str, label_dir: str,
+                         data_root: str, split: str, out: str) -> dict:
+    """Evaluate pseudo labels against the masks of ``split`` once; the
+    result is kept in ``out``."""
+
+    def work():
+        result = evaluate_pseudo_labels(label_dir, data_root, split)
+        save_json(result, out)
+        print_log(format_pseudo_label_table(result), logger='current')
+        return dict(result_json=out)
+
+    run_stage(record, name, work, lambda outputs: summarize_json(
+        outputs['result_json'], 'mIoU {miou:.2f}, precision '
+        '{mean_precision:.2f}, recall {mean_recall:.2f}'))
+    with open(out) as f:
+        return json.load(f)
