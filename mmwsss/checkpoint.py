@@ -11,7 +11,7 @@ pickle protocol 2 (torch.save's default) writes ``HistoryBuffer.min`` as
 weights-only unpickler still calls nothing outside the allow-list.
 """
 import builtins
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -59,7 +59,8 @@ def _checkpoint_state_dict(checkpoint: str) -> dict:
 
 def check_checkpoint_fits(model: nn.Module,
                           checkpoint: str,
-                          allow_missing: bool = False) -> None:
+                          allow_missing: bool = False,
+                          state_dict: Optional[dict] = None) -> None:
     """Fail before a job starts if ``checkpoint`` does not fit ``model``.
 
     mmengine loads checkpoints non-strictly: a weight of another shape (a
@@ -71,13 +72,17 @@ def check_checkpoint_fits(model: nn.Module,
         checkpoint (str): Checkpoint path.
         allow_missing (bool): Accept weights of the model the checkpoint
             lacks (fine-tuning with ``load_from`` into a larger model).
+        state_dict (dict, optional): The checkpoint's weights when they are
+            already loaded (see :func:`load_fitting_checkpoint`); default:
+            read from ``checkpoint``.
 
     Raises:
         ValueError: Naming the checkpoint, the first mismatched weights and
             their shapes.
     """
     model = getattr(model, 'module', model)
-    saved = _checkpoint_state_dict(checkpoint)
+    saved = state_dict if state_dict is not None else _checkpoint_state_dict(
+        checkpoint)
     expected = model.state_dict()
     mismatched = [(k, tuple(saved[k].shape), tuple(v.shape))
                   for k, v in expected.items()
@@ -102,3 +107,13 @@ def check_checkpoint_fits(model: nn.Module,
             f'{checkpoint} lacks {len(missing)} of the model\'s '
             f'{len(expected)} weights, e.g. {missing[:3]}; was it trained '
             'with this config?')
+
+
+def load_fitting_checkpoint(model: nn.Module, checkpoint: str) -> None:
+    """Load ``checkpoint`` into ``model`` after checking that it fits (see
+    :func:`check_checkpoint_fits`), reading the file once."""
+    saved = _checkpoint_state_dict(checkpoint)
+    check_checkpoint_fits(model, checkpoint, state_dict=saved)
+    # Every weight of the model is there and fits (checked above); extra
+    # entries are ignored, as mmengine's load_checkpoint does.
+    getattr(model, 'module', model).load_state_dict(saved, strict=False)

@@ -3,10 +3,9 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
-from mmwsss.checkpoint import check_checkpoint_fits
+from mmwsss.checkpoint import load_fitting_checkpoint
 from .config import load_config
 
 
@@ -43,7 +42,6 @@ def init_model(
     cfg.model.backbone.pop('init_cfg', None)
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        check_checkpoint_fits(model, checkpoint)
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        load_fitting_checkpoint(model, checkpoint)
     model.cfg = cfg
     return model.to(default_device(device)).eval(), cfg
