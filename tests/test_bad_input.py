@@ -194,3 +194,21 @@ def test_data_root_not_in_voc_layout(data, tiny_checkpoint, tmp_path):
     stderr = run_tool('run_pipeline.py', '--preset', 'demo', '--data-root',
                       not_voc, '--work-dir', tmp_path / 'p', expect_ok=False)
     assert 'is not in PASCAL VOC layout' in stderr
+
+
+def test_user_mistakes_end_in_one_line(data, tmp_path):
+    """A bad input ends the tool with one line naming the problem, not a
+    traceback; MMWSSS_TRACEBACK=1 brings the traceback back."""
+    os.remove(data / 'SegmentationClass' / 'train_00003.png')
+    stderr = run_tool('eval_cams.py', '--cam-dir', tmp_path / 'no_cams',
+                      '--data-root', data, expect_ok=False)
+    assert 'Traceback' not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith('eval_cams.py: error: ') and 'no_cams' in last
+    os.environ['MMWSSS_TRACEBACK'] = '1'
+    try:
+        stderr = run_tool('eval_cams.py', '--cam-dir', tmp_path / 'no_cams',
+                          '--data-root', data, expect_ok=False)
+    finally:
+        del os.environ['MMWSSS_TRACEBACK']
+    assert 'Traceback' in stderr

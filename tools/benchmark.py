@@ -17,7 +17,7 @@ from mmwsss.apis.benchmark import (benchmark_cams, benchmark_random_walk,
                                    format_random_walk_benchmark)
 from mmwsss.cams.generate import DEFAULT_SCALES
 from mmwsss.datasets import foreground_class_names
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 
 def parse_args():
@@ -145,4 +145,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

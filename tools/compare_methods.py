@@ -6,7 +6,7 @@ import os.path as osp
 
 from mmwsss.apis import (METHODS, compare_methods, format_comparison,
                          set_verbose)
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 
 def parse_args():
@@ -44,4 +44,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

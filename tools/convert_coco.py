@@ -8,6 +8,7 @@ import argparse
 import os.path as osp
 
 from mmwsss.datasets import convert_coco_masks
+from mmwsss.utils import run_tool
 
 
 def parse_args():
@@ -38,4 +39,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -10,7 +10,7 @@ from mmwsss.datasets import dataset_type_of
 from mmwsss.evaluation import (DEFAULT_THRESHOLDS, evaluate_seeds,
                                format_seed_table)
 from mmwsss.pseudo_labels import seed_eval_path
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,4 +77,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

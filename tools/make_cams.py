@@ -11,6 +11,7 @@ from mmengine.config import DictAction
 from mmwsss.apis import finish_distributed, init_cam_distributed, make_cams
 from mmwsss.cams.generate import DEFAULT_SCALES
 from mmwsss.cams.gradcam import GRADCAM_NORMS
+from mmwsss.utils import run_tool
 
 
 def build_parser():
@@ -106,4 +107,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -4,6 +4,7 @@ import os.path as osp
 import shutil
 
 from mmwsss.datasets import DEMO_CLASSES, make_demo_dataset
+from mmwsss.utils import run_tool
 
 
 def parse_args():
@@ -40,4 +41,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

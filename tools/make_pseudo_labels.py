@@ -21,7 +21,7 @@ from mmwsss.pseudo_labels import (CRF_DEFAULTS, PSEUDO_LABEL_DEFAULTS,
                                   SALIENCY_DEFAULTS, format_sources,
                                   generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 D = PSEUDO_LABEL_DEFAULTS
 
@@ -212,4 +212,4 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -15,7 +15,7 @@ from mmwsss.apis import (finish_distributed, init_cam_distributed, load_config,
 from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 
 def parse_args():
@@ -127,4 +127,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -11,6 +11,7 @@ from mmengine.config import DictAction
 
 from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS, format_summary,
                          run_pipeline, set_verbose)
+from mmwsss.utils import run_tool
 
 
 def parse_args():
@@ -108,4 +109,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

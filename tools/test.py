@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
 from mmwsss.checkpoint import check_checkpoint_fits
-from mmwsss.utils import save_json
+from mmwsss.utils import run_tool, save_json
 
 
 def parse_args():
@@ -71,4 +71,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

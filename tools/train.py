@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
 from mmwsss.checkpoint import check_checkpoint_fits
+from mmwsss.utils import run_tool
 
 
 def parse_args():
@@ -60,4 +61,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

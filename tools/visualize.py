@@ -12,6 +12,7 @@ import argparse
 
 from mmwsss.apis import init_model
 from mmwsss.datasets import build_split_dataset, dataset_type_of
+from mmwsss.utils import run_tool
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid)
 
@@ -66,4 +67,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
