@@ -1,4 +1,5 @@
 import pytest
+
 from mmwsss.apis.benchmark import (benchmark_cams, benchmark_random_walk,
                                    benchmark_training, format_benchmark,
                                    format_random_walk_benchmark)

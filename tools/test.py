@@ -8,8 +8,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
-from mmwsss.checkpoint import check_checkpoint_fits
-from mmwsss.utils import run_tool, save_json
+from mmwsss.utils import check_checkpoint_fits, run_tool, save_json
 
 
 def parse_args():

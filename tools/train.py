@@ -10,8 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
-from mmwsss.checkpoint import check_checkpoint_fits
-from mmwsss.utils import run_tool
+from mmwsss.utils import check_checkpoint_fits, run_tool
 
 
 def parse_args():

@@ -5,7 +5,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from mmwsss.checkpoint import load_fitting_checkpoint
+from mmwsss.utils import load_fitting_checkpoint
 from .config import load_config
 
 

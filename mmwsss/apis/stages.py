@@ -12,9 +12,8 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmwsss.checkpoint import check_checkpoint_fits
 from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
-from mmwsss.utils import save_json
+from mmwsss.utils import check_checkpoint_fits, save_json
 
 # Whether stages stream mmengine's logs to the console. When quiet, each
 # stage prints one line (and a live iteration count while it trains) and

@@ -2,7 +2,6 @@ from .coco_annotations import (coco_image_labels, coco_semantic_mask,
                                convert_coco_masks, load_coco)
 from .coco_wsss import WSSSCOCODataset
 from .demo_data import DEMO_CLASSES, make_demo_dataset, render_demo_image
-from .image_files import image_size, open_image, read_rgb
 from .image_labels import (BACKGROUND, VOC_CLASSES, check_voc_layout,
                            foreground_class_names, labels_from_xml,
                            load_cls_labels, read_class_names, read_split_ids,
@@ -23,7 +22,6 @@ __all__ = [
     'build_split_dataset', 'check_voc_layout',
     'BACKGROUND', 'foreground_class_names', 'with_background',
     'dataset_class_names', 'dataset_type_of', 'SplitFiles', 'split_files',
-    'image_size', 'open_image', 'read_rgb',
     'labels_from_xml', 'load_cls_labels', 'make_demo_dataset',
     'read_class_names', 'read_split_ids', 'render_demo_image', 'split_file'
 ]

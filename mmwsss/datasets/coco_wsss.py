@@ -7,8 +7,8 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 from mmseg.registry import DATASETS
 
+from mmwsss.utils import image_size
 from .coco_annotations import coco_image_labels, load_coco
-from .image_files import image_size
 from .image_labels import format_ids, with_background
 from .wsss_base import WSSSBaseDataset
 

@@ -3,7 +3,7 @@ from typing import List
 
 from mmseg.registry import DATASETS
 
-from .image_files import image_size
+from mmwsss.utils import image_size
 from .wsss_voc import WSSSVOCDataset
 
 

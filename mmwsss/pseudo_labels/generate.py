@@ -10,9 +10,10 @@ from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
 from mmwsss.cams import load_cam_file
-from mmwsss.datasets import dataset_type_of, open_image, read_rgb
-from mmwsss.utils import (check_image_file, remove_stale_tmp_files,
-                          require_files, save_palette_png)
+from mmwsss.datasets import dataset_type_of
+from mmwsss.utils import (check_image_file, open_image, read_rgb,
+                          remove_stale_tmp_files, require_files,
+                          save_palette_png)
 from .labels import (SALIENCY_DEFAULTS, confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
 

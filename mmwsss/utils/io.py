@@ -8,6 +8,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Set
 import numpy as np
 from PIL import Image
 
+from .image_files import open_image
 from .palette import voc_palette
 
 
@@ -86,13 +87,8 @@ def check_image_file(path: str) -> None:
         FileNotFoundError: The file does not exist.
         ValueError: The file is empty, not an image, or truncated.
     """
-    try:
-        with Image.open(path) as image:
-            image_format = image.format
-    except FileNotFoundError:
-        raise FileNotFoundError(f'image not found: {path}') from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ValueError(f'{path}: unreadable image ({e})') from None
+    with open_image(path) as image:
+        image_format = image.format
     if image_format == 'JPEG':
         with open(path, 'rb') as f:
             f.seek(0, os.SEEK_END)
@@ -132,15 +128,12 @@ def save_palette_png(label: np.ndarray,
 
 def load_label_png(path: str) -> np.ndarray:
     """Read a palette (or grey) PNG as a ``[H, W]`` uint8 map of indices."""
-    try:
-        with Image.open(path) as image:
-            if image.mode not in ('P', 'L'):
-                raise ValueError(
-                    f'{path}: a label PNG must be a palette or grey image, '
-                    f'got mode {image.mode!r}')
-            return np.array(image)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'label file not found: {path}') from None
+    with open_image(path, 'label file') as image:
+        if image.mode not in ('P', 'L'):
+            raise ValueError(
+                f'{path}: a label PNG must be a palette or grey image, got '
+                f'mode {image.mode!r}')
+        return np.array(image)
 
 
 def save_json(obj: Any, path: str) -> None:

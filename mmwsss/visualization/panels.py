@@ -16,11 +16,11 @@ from mmseg.visualization import SegLocalVisualizer
 from torch import nn
 
 from mmwsss.cams import load_cam_file, strided_cams
-from mmwsss.datasets import dataset_type_of, read_rgb
+from mmwsss.datasets import dataset_type_of
 from mmwsss.pseudo_labels.random_walk import (feature_affinities,
                                               irn_label_scores,
                                               psa_label_scores)
-from mmwsss.utils import atomic_write, load_label_png, voc_palette
+from mmwsss.utils import atomic_write, load_label_png, read_rgb, voc_palette
 
 CAPTION_HEIGHT = 20
 
