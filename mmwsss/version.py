@@ -1,1 +1,2 @@
+"""The version of mmwsss."""
 __version__ = '0.1.0'

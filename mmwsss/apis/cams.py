@@ -1,3 +1,5 @@
+"""CAM files of a split from a trained classifier: one process or one
+torchrun shard per rank."""
 import os
 from typing import Dict, Optional, Sequence, Tuple, Union
 

@@ -1,3 +1,5 @@
+"""Config loading: paths under ``configs/`` (or the installed package's),
+``mmwsss::`` prefixes, overrides and data roots."""
 import os.path as osp
 from typing import Dict, Optional, Union
 

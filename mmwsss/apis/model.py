@@ -1,3 +1,5 @@
+"""A model built from its config with a checkpoint that must fit, ready
+for inference."""
 from typing import Dict, Optional, Tuple, Union
 
 import torch

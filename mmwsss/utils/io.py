@@ -1,3 +1,5 @@
+"""File input and output: atomic writes, label PNGs, JSON results and
+checks that the files a job needs exist."""
 import json
 import os
 import os.path as osp

@@ -1,3 +1,4 @@
+"""The PASCAL VOC colour map of label PNGs."""
 import numpy as np
 
 
