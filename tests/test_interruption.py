@@ -43,15 +43,23 @@ def reference(slow_data, tiny_checkpoint, tmp_path_factory):
     return cam_dir, label_dir
 
 
+def restore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(args, out_dir, suffix, after, sig, log):
     """Start a tool, send ``sig`` to its process group (as Ctrl-C or a job
     scheduler would) once ``after`` outputs exist, and wait for it."""
     with open(log, 'w') as stderr:
+        # A shell that starts a job in the background makes it ignore
+        # SIGINT, and Python then installs no KeyboardInterrupt handler:
+        # restore the default, as an interactive Ctrl-C would find it.
         proc = subprocess.Popen([sys.executable] + [str(a) for a in args],
                                 cwd=REPO_ROOT,
                                 stdout=subprocess.DEVNULL,
                                 stderr=stderr,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=restore_sigint)
         deadline = time.time() + 300
         while time.time() < deadline:
             done = [n for n in os.listdir(out_dir) if n.endswith(suffix)
