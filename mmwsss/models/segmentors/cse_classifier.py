@@ -91,18 +91,16 @@ class CSEClassifier(CAMClassifier):
                 'CSE needs model.ordinary_checkpoint, the checkpoint of the '
                 "CAM classifier its config's builds_on names (run_pipeline "
                 'sets it)')
-        if self.ordinary_checkpoint is not None:
-            if not osp.isfile(self.ordinary_checkpoint):
-                raise FileNotFoundError(
-                    'ordinary classifier checkpoint not found: '
-                    f'{self.ordinary_checkpoint} (train a CAM classifier '
-                    'first)')
-            load_checkpoint(
-                self.ordinary_classifier,
-                self.ordinary_checkpoint,
-                map_location='cpu',
-                strict=True,
-                revise_keys=[(r'^module\.', '')])
+        if not osp.isfile(self.ordinary_checkpoint):
+            raise FileNotFoundError(
+                'ordinary classifier checkpoint not found: '
+                f'{self.ordinary_checkpoint} (train a CAM classifier first)')
+        load_checkpoint(
+            self.ordinary_classifier,
+            self.ordinary_checkpoint,
+            map_location='cpu',
+            strict=True,
+            revise_keys=[(r'^module\.', '')])
 
     def train(self, mode: bool = True) -> 'CSEClassifier':
         super().train(mode)
