@@ -15,13 +15,14 @@ from mmseg.registry import MODELS, TRANSFORMS
 from PIL import Image
 
 import mmwsss.apis.adversarial_erasing as ae
+import mmwsss.apis.stages as stages
 from mmwsss.apis import load_config
 from mmwsss.cams import load_cam_file, normalize_cams, save_cam_file
 from mmwsss.cams.generate import generate_cams
 from mmwsss.datasets.image_labels import read_split_ids, split_file
 from mmwsss.datasets.transforms import EraseRegions
 from mmwsss.evaluation import evaluate_seeds
-from mmwsss.utils import load_label_png, save_palette_png
+from mmwsss.utils import SettingsChangedError, load_label_png, save_palette_png
 from conftest import REPO_ROOT, tiny_cfg_options
 
 AE_DEMO = osp.join(REPO_ROOT, 'configs', 'demo', 'ae_r18_demo.py')
@@ -350,7 +351,7 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
         ae, 'generate_cams',
         functools.partial(generate_cams, num_workers=0, progress=False))
     monkeypatch.setattr(
-        ae, 'evaluate_seeds',
+        stages, 'evaluate_seeds',
         functools.partial(
             evaluate_seeds, thresholds=(0.1, 0.2, 0.3), progress=False))
     monkeypatch.setattr(ae, 'train_and_test', train_once_then_interrupt)
@@ -363,11 +364,13 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
         osp.join(work, 'round_2', 'classifier')
     ]
     assert not erased  # Round 1 trains on the images as they are.
-    with open(osp.join(work, 'round_1', 'stages.json')) as f:
-        round_1 = json.load(f)
-    assert set(round_1) == {'train', 'cams', 'seeds', 'mine'}
-    assert not osp.exists(osp.join(work, 'round_2', 'stages.json'))
-    checkpoint_time = os.stat(round_1['train']['checkpoint']).st_mtime_ns
+    round_1 = stages.StageRecord(osp.join(work, 'round_1'))
+    assert set(round_1.stages) == {'train', 'cams', 'seeds', 'mine'}
+    assert all(round_1.done(name) for name in round_1.stages)
+    round_2 = stages.StageRecord(osp.join(work, 'round_2'))
+    assert set(round_2.stages) == {'train'} and not round_2.done('train')
+    checkpoint = round_1.get('train')['checkpoint']
+    checkpoint_time = os.stat(checkpoint).st_mtime_ns
 
     calls.clear()
     monkeypatch.setattr(ae, 'train_and_test',
@@ -377,8 +380,7 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
                                          cfg_options=options)
     # The rerun trained round 2 only and left round 1 as it was.
     assert calls == [osp.join(work, 'round_2', 'classifier')]
-    assert os.stat(round_1['train']['checkpoint']).st_mtime_ns == \
-        checkpoint_time
+    assert os.stat(checkpoint).st_mtime_ns == checkpoint_time
     mined_1 = osp.join(work, 'round_1', 'mined')
     assert {d for d, _ in erased} == {osp.abspath(mined_1)}
 
@@ -435,14 +437,22 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
     assert second['erased_fraction'] >= first['erased_fraction'] > 0
     assert 0 <= first['erased_precision'] <= 100
     with open(osp.join(work, 'summary.json')) as f:
-        assert json.load(f) == json.loads(json.dumps(summary))
+        assert json.load(f) == json.loads(
+            json.dumps(stages.relative_paths(summary, work)))
 
-    # A finished run is read back; other settings are refused.
+    # A finished run is read back; with on_change='stop', other settings
+    # stop at the first stage they change, naming them.
     calls.clear()
     again = ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
                                        cfg_options=options)
     assert calls == [] and again['rounds'] == summary['rounds']
-    options['adversarial_erasing_cfg.rounds'] = 3
-    with pytest.raises(ValueError, match='other settings'):
-        ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
-                                   cfg_options=options)
+    options['adversarial_erasing_cfg.threshold'] = 0.7
+    stages.set_on_change('stop')
+    try:
+        with pytest.raises(SettingsChangedError,
+                           match=r'round_1/mine.*threshold: 0.8 -> 0.7'):
+            ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
+                                       cfg_options=options)
+    finally:
+        stages.set_on_change('rerun')
+    assert calls == []

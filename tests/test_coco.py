@@ -441,18 +441,19 @@ def test_whole_pipeline_on_the_coco_preset_and_rerun_skips(coco_root,
                 'full_supervision_miou', 'cam_dir', 'pseudo_label_dir'):
         assert summary[key] is not None, key
     assert set(summary['stage_seconds']) == {
-        'cam/train', 'cam/cams', 'cam/seeds', 'pseudo_labels', 'pseudo_eval',
-        'segmentation', 'full_supervision'
+        'cam/train', 'cam/cams', 'cam/seeds', 'crf_labels', 'crf_eval',
+        'segmentation', 'full_supervision', 'figures'
     }
     # The annotated train2014 images, by file stem.
     train_ids = [f'COCO_train2014_{i:012d}' for i in (9, 25)]
     assert sorted(os.listdir(summary['cam_dir'])) == [
         f'{i}.npy' for i in train_ids
-    ]
+    ] + ['manifest.json', 'seed_eval_train2014.json']
     assert sorted(os.listdir(summary['pseudo_label_dir'])) == [
         f'{i}.png' for i in train_ids
-    ]
-    seeds = read_json(osp.join(work, 'cam', 'seed_eval_train2014.json'))
+    ] + ['manifest.json', 'pseudo_eval_train2014.json']
+    seeds = read_json(
+        osp.join(work, 'cam', 'cams', 'seed_eval_train2014.json'))
     assert seeds['class_names'] == ['background', 'person', 'car', 'dog']
     # The segmentors trained on the split's COCO dataset: pseudo labels,
     # then the converted masks.

@@ -67,7 +67,8 @@ def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
     assert summary['classifier_map'] > 70
     with open(osp.join(work, 'summary.json')) as f:
         assert json.load(f)['seed_miou'] == summary['seed_miou']
-    cam_files = sorted(os.listdir(summary['cam_dir']))
+    cam_files = sorted(n for n in os.listdir(summary['cam_dir'])
+                       if n.endswith('.npy'))
     assert len(cam_files) == 24
     for name in cam_files:
         cam = load_cam_file(osp.join(summary['cam_dir'], name), 3, (128, 128))
@@ -102,7 +103,7 @@ def test_tools_make_cams_resume_and_agree_with_test_tool(tiny_data, tmp_path):
     out = run_tool('make_cams.py', config, checkpoint, '--out-dir', cam_dir,
                    '--split', 'val', '--scales', 1.0, 0.5, '--num-workers', 0)
     assert '8 CAM files written' in out
-    assert len(os.listdir(cam_dir)) == 8
+    assert len(os.listdir(cam_dir)) == 8 + 1  # and the manifest
 
     # Resume: a lost file and an interrupted write's leftover.
     os.remove(cam_dir / 'val_00025.npy')
@@ -110,7 +111,7 @@ def test_tools_make_cams_resume_and_agree_with_test_tool(tiny_data, tmp_path):
     out = run_tool('make_cams.py', config, checkpoint, '--out-dir', cam_dir,
                    '--split', 'val', '--scales', 1.0, 0.5, '--num-workers', 0)
     assert '1 CAM files written' in out
-    assert sorted(os.listdir(cam_dir)) == [
+    assert sorted(os.listdir(cam_dir)) == ['manifest.json'] + [
         f'val_{i:05d}.npy' for i in range(24, 32)
     ]
 
@@ -121,6 +122,10 @@ def test_tools_make_cams_resume_and_agree_with_test_tool(tiny_data, tmp_path):
     with open(eval_json) as f:
         seeds = json.load(f)
     assert abs(seeds['best_miou'] - metrics['mIoU']) <= 0.01
+
+
+def pngs(folder):
+    return [n for n in os.listdir(folder) if n.endswith('.png')]
 
 
 def tiny_seg_options():
@@ -168,19 +173,21 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
     assert summary['seed_miou'] > summary['background_miou'] + 5
     assert summary['crf_pseudo_miou'] > summary['background_miou'] + 5
     assert summary['refine'] == refine
-    assert len(os.listdir(summary['pseudo_label_dir'])) == 24
-    label_stages = {'pseudo_labels', 'pseudo_eval'}
+    assert len(pngs(summary['pseudo_label_dir'])) == 24
+    label_stages = {'crf_labels', 'crf_eval', 'figures'}
     if refine == 'irn':
         label_stages |= {
-            'crf_labels', 'crf_eval', 'affinity_labels', 'affinity_train'
+            'irn_train_labels', 'irn_train', 'irn_labels', 'irn_eval'
         }
         # The labels used are the random walk's, not the CRF's.
-        assert summary['pseudo_label_dir'].endswith('pseudo_labels')
-        assert summary['refine_settings'] == dict(
-            beta=10, exp_times=8, radius=5, bg_threshold=0.28)
+        assert summary['pseudo_label_dir'] == osp.join(work, 'irn_labels')
+        assert {k: summary['refine_settings'][k]
+                for k in ('beta', 'radius', 'bg_threshold')} == dict(
+                    beta=10, radius=5, bg_threshold=0.28)
         assert osp.isfile(summary['figures']['refinement'])
-        assert len(os.listdir(osp.join(work, 'irn_labels'))) == 24
+        assert len(pngs(osp.join(work, 'irn_train_labels'))) == 24
     else:
+        assert summary['pseudo_label_dir'] == osp.join(work, 'crf_labels')
         assert summary['crf_pseudo_miou'] == summary['pseudo_miou']
     assert set(summary['stage_seconds']) == {
         'cam/train', 'recam/train', 'recam/cams', 'recam/seeds',
@@ -188,7 +195,11 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
     } | label_stages
     assert 'final mIoU' in format_summary(summary)
     with open(osp.join(work, 'summary.json')) as f:
-        assert json.load(f)['final_miou'] == summary['final_miou']
+        written = json.load(f)
+    assert written['final_miou'] == summary['final_miou']
+    # Paths inside the work dir are relative to it.
+    assert written['pseudo_label_dir'] == osp.relpath(
+        summary['pseudo_label_dir'], work)
     # Figures next to the summary: 4 rows of image + maps / labels.
     for name, path in summary['figures'].items():
         if name == 'refinement':

@@ -4,8 +4,9 @@ training seconds per iteration relative to CAM."""
 import argparse
 import os.path as osp
 
-from mmwsss.apis import (METHODS, compare_methods, format_comparison,
-                         set_verbose)
+from mmwsss.apis import (METHODS, ON_CHANGE_CHOICES, compare_methods,
+                         format_comparison, interrupted_stages,
+                         set_on_change, set_verbose)
 from mmwsss.utils import run_tool, save_json
 
 
@@ -24,6 +25,13 @@ def parse_args():
         help='also make and evaluate each method\'s pseudo labels: CRF '
         'only, and its paper\'s random walk (IRN / AffinityNet)')
     parser.add_argument(
+        '--on-change',
+        choices=ON_CHANGE_CHOICES,
+        default='rerun',
+        help='what a rerun does with a finished stage whose settings '
+        'changed: rerun it and what depends on it, or stop naming the '
+        'changed settings (default: %(default)s)')
+    parser.add_argument(
         '--verbose',
         action='store_true',
         help='stream every stage\'s full logs (default: one line per stage, '
@@ -34,6 +42,7 @@ def parse_args():
 def main():
     args = parse_args()
     set_verbose(args.verbose)
+    set_on_change(args.on_change)
     rows = compare_methods(
         args.data_root, args.work_dir, args.methods, refine=args.refine)
     table = format_comparison(rows)
@@ -44,4 +53,4 @@ def main():
 
 
 if __name__ == '__main__':
-    run_tool(main)
+    run_tool(main, on_interrupt=interrupted_stages)

@@ -10,7 +10,7 @@ from mmwsss.datasets import dataset_type_of
 from mmwsss.evaluation import (DEFAULT_THRESHOLDS, evaluate_seeds,
                                format_seed_table)
 from mmwsss.pseudo_labels import seed_eval_path
-from mmwsss.utils import run_tool, save_json
+from mmwsss.utils import InputFileNotFoundError, run_tool, save_evaluation
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def check_data_root(data_root: str,
     seg_map_dir = seg_map_dir or dataset_type.default_mask_dir(split)
     if not osp.isdir(dataset_type.true_mask_dir(data_root, split,
                                                 seg_map_dir)):
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'{data_root} has no ground-truth folder {seg_map_dir}/ to '
             'evaluate seeds against (set --seg-map-dir)')
 
@@ -62,7 +62,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     args = build_parser().parse_args(argv)
     check_data_root(args.data_root, args.split, args.seg_map_dir)
     if not osp.isdir(args.cam_dir):
-        raise FileNotFoundError(f'CAM directory not found: {args.cam_dir}')
+        raise InputFileNotFoundError(
+            f'CAM directory not found: {args.cam_dir}')
     result = evaluate_seeds(
         args.cam_dir,
         args.data_root,
@@ -70,7 +71,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         thresholds=args.thresholds,
         seg_map_dir=args.seg_map_dir)
     out = args.out or seed_eval_path(args.cam_dir, args.split)
-    save_json(result, out)
+    save_evaluation(result, out)
     print(format_seed_table(result))
     print(f'written to {out}')
     return result

@@ -72,6 +72,11 @@ def build_parser():
         default='none',
         help='job launcher, torchrun: pytorch (default: %(default)s)')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start over an output folder made under other settings '
+        '(default: refuse, naming the changed settings)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -99,7 +104,8 @@ def main(argv=None):
         cfg_options=args.cfg_options,
         rank=rank,
         world_size=world_size,
-        progress=rank == 0)
+        progress=rank == 0,
+        overwrite=args.overwrite)
     written = finish_distributed(written, world_size)
     if rank == 0:  # from init_cam_distributed: the group is gone by now
         print(f'{written} CAM files written to {args.out_dir}')

@@ -21,7 +21,7 @@ from mmwsss.pseudo_labels import (CRF_DEFAULTS, PSEUDO_LABEL_DEFAULTS,
                                   SALIENCY_DEFAULTS, format_sources,
                                   generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
-from mmwsss.utils import run_tool, save_json
+from mmwsss.utils import InputValueError, run_tool, save_evaluation
 
 D = PSEUDO_LABEL_DEFAULTS
 
@@ -130,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         help='split to evaluate against its masks (default: --split, when '
         'its masks exist)')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start over an output folder made under other settings '
+        '(default: refuse, naming the changed settings)')
+    parser.add_argument(
         '--out',
         help='evaluation JSON (default: pseudo_eval_<split>.json in the '
         'output directory)')
@@ -139,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 def label_mode(args: argparse.Namespace) -> str:
     """``'argmax'``, ``'confident'`` or ``'psa_affinity'``."""
     if args.affinity_labels and args.confident_region:
-        raise ValueError('choose one of --confident-region and '
-                         '--affinity-labels')
+        raise InputValueError('choose one of --confident-region and '
+                              '--affinity-labels')
     return 'psa_affinity' if args.affinity_labels else \
         'confident' if args.confident_region else 'argmax'
 
@@ -193,6 +198,7 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
         images=files.images,
         saliency_dir=args.saliency_dir,
         saliency_cfg=args.saliency_cfg,
+        overwrite=args.overwrite,
         **settings)
     print(f'{written} pseudo labels written to {args.out_dir}')
     if not osp.isdir(eval_files.mask_dir):
@@ -205,7 +211,7 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
         class_names=eval_files.class_names,
         ids=eval_files.ids)
     out = args.out or osp.join(args.out_dir, f'pseudo_eval_{eval_split}.json')
-    save_json(result, out)
+    save_evaluation(result, out)
     print(format_pseudo_label_table(result))
     print(f'written to {out}')
     return result

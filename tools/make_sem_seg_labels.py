@@ -15,7 +15,8 @@ from mmwsss.apis import (finish_distributed, init_cam_distributed, load_config,
 from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
-from mmwsss.utils import run_tool, save_json
+from mmwsss.pseudo_labels import seed_eval_path
+from mmwsss.utils import run_tool, save_evaluation
 
 
 def parse_args():
@@ -53,7 +54,14 @@ def parse_args():
         '--launcher', choices=['none', 'pytorch'], default='none',
         help='job launcher (torchrun: pytorch)')
     parser.add_argument(
-        '--out', help='evaluation JSON (default: beside the output folder)')
+        '--overwrite',
+        action='store_true',
+        help='start over an output folder made under other settings '
+        '(default: refuse, naming the changed settings)')
+    parser.add_argument(
+        '--out',
+        help='evaluation JSON (default: pseudo_eval_<split>.json in the '
+        'output folder)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, key=value')
@@ -61,7 +69,11 @@ def parse_args():
 
 
 def evaluate(args):
-    """Report the labels' quality where the split has masks."""
+    """Report the labels' quality where the split has masks, kept inside
+    the label folder (``pseudo_eval_<split>.json``); with --save-scores
+    also the background sweep over the saved scores, kept in the label
+    folder (``score_sweep_<split>.json``) and in the score folder
+    (``seed_eval_<split>.json``, which make_pseudo_labels reads)."""
     cfg = load_config(args.config, args.cfg_options, data_root=args.data_root)
     dataset = build_split_dataset(cfg, args.split, args.data_root)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
@@ -73,18 +85,22 @@ def evaluate(args):
     result = evaluate_pseudo_labels(
         args.out_dir, dataset.data_root, args.split, seg_map_dir=gt_dir,
         class_names=class_names, ids=ids)
-    out = args.out or osp.join(
-        osp.dirname(osp.abspath(args.out_dir)),
-        f'sem_seg_eval_{args.split}.json')
-    save_json(result, out)
+    out = args.out or osp.join(args.out_dir, f'pseudo_eval_{args.split}.json')
+    save_evaluation(result, out)
     print(format_pseudo_label_table(result))
     print(f'written to {out}')
     if args.save_scores:
         sweep = evaluate_seeds(
             args.save_scores, dataset.data_root, args.split,
             seg_map_dir=gt_dir, class_names=class_names)
-        print('background threshold sweep over the propagated scores:')
-        print(format_seed_table(sweep))
+        print(
+            format_seed_table(
+                sweep, title='Random-walk label mIoU (saved scores swept)'))
+        for path in (osp.join(args.out_dir,
+                              f'score_sweep_{args.split}.json'),
+                     seed_eval_path(args.save_scores, args.split)):
+            save_evaluation(sweep, path)
+            print(f'written to {path}')
 
 
 def main():
@@ -119,7 +135,8 @@ def main():
         cfg_options=args.cfg_options,
         rank=rank,
         world_size=world_size,
-        progress=rank == 0)
+        progress=rank == 0,
+        overwrite=args.overwrite)
     written = finish_distributed(written, world_size)
     if rank == 0:
         print(f'{written} random-walk labels written to {args.out_dir}')

@@ -3,14 +3,21 @@ voc) or COCO layout (preset coco: train2014/, val2014/, annotations/ and the
 masks of tools/convert_coco.py): stage-1 training, CAMs, seed evaluation,
 pseudo labels (dense CRF, or IRN / AffinityNet and their random walk), their
 evaluation, segmentation on them and its evaluation on the val masks.
-Finished stages are skipped."""
+
+Every stage records a fingerprint of what it depends on (its settings,
+config contents and overrides, the data root and split, the stages it
+reads). A rerun skips a stage only under the same fingerprint; a changed
+stage reruns with everything downstream of it (or, with --on-change stop,
+the run stops naming the changed settings). An interrupted stage resumes:
+training from its last checkpoint, file writers from the files written."""
 import argparse
 import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS, format_summary,
-                         run_pipeline, set_verbose)
+from mmwsss.apis import (METHODS, ON_CHANGE_CHOICES, PRESETS, REFINEMENTS,
+                         format_summary, interrupted_stages, run_pipeline,
+                         set_on_change, set_verbose)
 from mmwsss.utils import run_tool
 
 
@@ -56,6 +63,14 @@ def parse_args():
     parser.add_argument(
         '--device', help='CAM inference device (default: cuda if present)')
     parser.add_argument(
+        '--on-change',
+        choices=ON_CHANGE_CHOICES,
+        default='rerun',
+        help='what a rerun does with a finished stage whose settings '
+        'changed: rerun it and what depends on it, or stop naming the '
+        'changed settings; a stale result is never reused (default: '
+        '%(default)s)')
+    parser.add_argument(
         '--verbose',
         action='store_true',
         help='stream every stage\'s full logs (default: one line per stage, '
@@ -81,6 +96,7 @@ def parse_args():
 def main():
     args = parse_args()
     set_verbose(args.verbose)
+    set_on_change(args.on_change)
     pseudo_label_cfg = {}
     if args.bg_threshold is not None:
         pseudo_label_cfg['bg_threshold'] = args.bg_threshold
@@ -105,8 +121,8 @@ def main():
         num_workers=args.num_workers,
         device=args.device)
     print(format_summary(summary))
-    print(f'summary written to {args.work_dir}/summary.json')
+    print(f'summary written to {osp.join(args.work_dir, "summary.json")}')
 
 
 if __name__ == '__main__':
-    run_tool(main)
+    run_tool(main, on_interrupt=interrupted_stages)

@@ -8,7 +8,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
-from mmwsss.utils import check_checkpoint_fits, run_tool, save_json
+from mmwsss.utils import (InputKeyError, check_checkpoint_fits, run_tool,
+                          save_json)
 
 
 def parse_args():
@@ -43,8 +44,8 @@ def enable_visualization(cfg, args):
     """Turn on mmseg's SegVisualizationHook for --show / --show-dir."""
     hooks = cfg.default_hooks
     if 'visualization' not in hooks:
-        raise KeyError('the config has no default_hooks.visualization to '
-                       'draw predictions with')
+        raise InputKeyError('the config has no default_hooks.visualization '
+                            'to draw predictions with')
     hooks.visualization.draw = True
     hooks.visualization.interval = 1
     if args.show:

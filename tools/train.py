@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmwsss.apis import load_config
+from mmwsss.apis import load_config, with_rng_state
 from mmwsss.utils import check_checkpoint_fits, run_tool
 
 
@@ -51,6 +51,7 @@ def main():
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    with_rng_state(cfg)
     runner = (Runner.from_cfg(cfg) if 'runner_type' not in cfg else
               RUNNERS.build(cfg))
     if cfg.get('load_from') and not cfg.resume:

@@ -56,7 +56,8 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-default_hooks = dict(
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+# Every 50 iterations (the last one kept), so that an interrupted stage
+# resumes close to where it stopped.
+default_hooks = dict(checkpoint=dict(interval=50, max_keep_ckpts=1))
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

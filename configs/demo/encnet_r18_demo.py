@@ -82,7 +82,9 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,
-        interval=max_iters,
+        # Every 50 iterations (the last one kept), so that an
+        # interrupted stage resumes close to where it stopped.
+        interval=50,
         max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))

@@ -26,7 +26,9 @@ param_scheduler = [
         convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-default_hooks = dict(checkpoint=dict(interval=max_epochs))
+# Every epoch (the last one kept), so that an interrupted stage resumes
+# where it stopped.
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1))
 # ReCAM's refinement settings (its run_sample.py), as recam_r50_voc.py.
 ir_label_cfg = dict(fg_threshold=0.35, bg_threshold=0.10)
 random_walk_cfg = dict(bg_threshold=0.28)

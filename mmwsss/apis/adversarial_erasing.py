@@ -24,14 +24,12 @@ regions (the paper's merge at its threshold), and the background threshold
 can still be swept over it.
 """
 import copy
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
-from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
@@ -39,13 +37,15 @@ from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
 from mmwsss.datasets import (WSSSCOCODataset, build_split_dataset,
                              dataset_type_of)
 from mmwsss.datasets.image_labels import read_split_ids
-from mmwsss.evaluation import evaluate_seeds, format_seed_table
-from mmwsss.utils import (load_label_png, remove_stale_tmp_files, save_json,
+from mmwsss.utils import (load_label_png, remove_stale_tmp_files,
                           save_palette_png)
+from mmwsss.utils.errors import InputValueError
 from .cams import init_cam_model
 from .config import load_config
 from .data_roots import check_data_root, num_foreground_classes, split_ids
-from .stages import StageRecord, run_stage, train_and_test
+from .stages import (StageRecord, config_inputs, data_identity,
+                     evaluate_seed_stage, run_stage, save_summary,
+                     train_and_test)
 
 #: The paper's settings: three erasing steps (a fourth lowered its
 #: results), and a pixel is mined when its heatmap value is within the top
@@ -60,11 +60,13 @@ def erasing_settings(cfg: Config) -> Tuple[int, float]:
     settings.update(cfg.get('adversarial_erasing_cfg', None) or {})
     rounds, threshold = settings['rounds'], float(settings['threshold'])
     if not isinstance(rounds, int) or rounds < 1:
-        raise ValueError(f'adversarial_erasing_cfg.rounds must be a positive '
-                         f'integer, got {rounds!r}')
+        raise InputValueError(
+            f'adversarial_erasing_cfg.rounds must be a positive '
+            f'integer, got {rounds!r}')
     if not 0.0 <= threshold < 1.0:
-        raise ValueError(f'adversarial_erasing_cfg.threshold applies to CAMs '
-                         f'normalised to [0, 1]; got {threshold}')
+        raise InputValueError(
+            f'adversarial_erasing_cfg.threshold applies to CAMs '
+            f'normalised to [0, 1]; got {threshold}')
     return rounds, threshold
 
 
@@ -78,7 +80,7 @@ def set_erase_dir(cfg: Config, erase_dir: Optional[str]) -> dict:
     pipeline = cfg.train_dataloader.dataset.get('pipeline', None) or []
     steps = [t for t in pipeline if t.get('type') == 'EraseRegions']
     if len(steps) != 1:
-        raise ValueError(
+        raise InputValueError(
             f'{cfg.filename}: adversarial erasing needs exactly one '
             f'EraseRegions step in train_dataloader.dataset.pipeline, found '
             f'{len(steps)}; see configs/demo/ae_r18_demo.py')
@@ -96,7 +98,7 @@ def check_training_ids_covered(cfg: Config, data_root: str,
         # A COCO split is its instances JSON.
         expected = osp.join(data_root, WSSSCOCODataset.ann_file_of(cam_split))
         if osp.abspath(path) != osp.abspath(expected):
-            raise ValueError(
+            raise InputValueError(
                 f'the training images of {path} are not cam_split '
                 f'{cam_split!r} ({expected}): regions of images outside it '
                 'would never be mined or erased; use the training split as '
@@ -106,7 +108,7 @@ def check_training_ids_covered(cfg: Config, data_root: str,
         return
     missing = set(read_split_ids(path)) - set(split_ids(data_root, cam_split))
     if missing:
-        raise ValueError(
+        raise InputValueError(
             f'{len(missing)} training image(s) of {path} are not in '
             f'cam_split {cam_split!r} (e.g. {sorted(missing)[0]}): their '
             'regions would never be mined or erased; use the training '
@@ -141,12 +143,14 @@ def merge_cams(cams: Sequence[Dict[str, np.ndarray]]) -> dict:
     keys = cams[0]['keys']
     for cam in cams[1:]:
         if not np.array_equal(cam['keys'], keys):
-            raise ValueError(f'rounds disagree on the classes of an image: '
-                             f"{keys.tolist()} and {cam['keys'].tolist()}")
+            raise InputValueError(
+                f'rounds disagree on the classes of an image: '
+                f"{keys.tolist()} and {cam['keys'].tolist()}")
         if cam['high_res'].shape != cams[0]['high_res'].shape:
-            raise ValueError(f"rounds disagree on the CAM shape of an image: "
-                             f"{cams[0]['high_res'].shape} and "
-                             f"{cam['high_res'].shape}")
+            raise InputValueError(
+                f"rounds disagree on the CAM shape of an image: "
+                f"{cams[0]['high_res'].shape} and "
+                f"{cam['high_res'].shape}")
     return dict(
         keys=keys,
         high_res=np.maximum.reduce([c['high_res'] for c in cams]),
@@ -221,9 +225,9 @@ def write_erase_masks(cam_dir: str,
             if osp.isfile(path):
                 previous = load_label_png(path).astype(bool)
         if previous.shape != mined.shape:
-            raise ValueError(f'{previous_dir}/{img_id}.png is '
-                             f'{previous.shape} but the CAMs are '
-                             f'{mined.shape}')
+            raise InputValueError(f'{previous_dir}/{img_id}.png is '
+                                  f'{previous.shape} but the CAMs are '
+                                  f'{mined.shape}')
         union = previous | mined
         save_palette_png(
             union.astype(np.uint8), osp.join(out_dir, img_id + '.png'))
@@ -272,67 +276,72 @@ def make_erased_cams(config: str,
     dataset = build_split_dataset(cfg, split, data_root, pipeline=pipeline)
     num_classes = len(dataset.metainfo['classes']) - 1
     if num_classes != model.num_classes:
-        raise ValueError(
+        raise InputValueError(
             f'{checkpoint}: the model has {model.num_classes} classes but '
             f'the dataset has {num_classes} foreground classes')
     return generate_cams(model, dataset, out_dir, scales=DEFAULT_SCALES)
 
 
-def evaluate_seed_stage(record: StageRecord, name: str, cam_dir: str,
-                        data_root: str, split: str, out: str) -> dict:
-    """Evaluate the seeds of ``cam_dir`` on ``split`` once (kept in
-    ``out``), as :func:`mmwsss.apis.run_seed_pipeline` does."""
-
-    def work():
-        result = evaluate_seeds(cam_dir, data_root, split)
-        save_json(result, out)
-        print_log(format_seed_table(result), logger='current')
-        return dict(seed_json=out)
-
-    run_stage(record, name, work)
-    with open(out) as f:
-        return json.load(f)
-
-
 def run_round(index: int, work_dir: str, config: str, data_root: str,
-              options: dict, erase_dir: Optional[str], threshold: float,
-              cam_split: str, seed_split: str,
-              device: Optional[str]) -> dict:
-    """Round ``index``: train on images erased by ``erase_dir``, write its
-    CAMs, evaluate them and mine its regions; every step resumable.
+              options: dict, erase_dir: Optional[str],
+              erased_by: Optional[str], threshold: float, cam_split: str,
+              seed_split: str, device: Optional[str],
+              root: Optional[str] = None) -> dict:
+    """Round ``index``: train on images erased by ``erase_dir`` (the
+    regions of the stage with fingerprint ``erased_by``), write its CAMs,
+    evaluate them and mine its regions; every step resumable and rerun
+    when what it reads changed.
 
     Returns:
         dict: The round's outputs.
     """
     round_dir = osp.join(work_dir, f'round_{index}')
     os.makedirs(round_dir, exist_ok=True)
-    record = StageRecord(round_dir)
+    record = StageRecord(round_dir, root=root or work_dir)
+    cfg = load_config(config, options, data_root=data_root)
+    set_erase_dir(cfg, erase_dir and osp.abspath(erase_dir))
+    # How many rounds follow does not change this one (its mining
+    # threshold is an input of the mining stage).
+    round_cfg = config_inputs(cfg)
+    round_cfg.pop('adversarial_erasing_cfg', None)
+    data = data_identity(data_root)
+    classifier_dir = osp.join(round_dir, 'classifier')
 
     def train():
-        cfg = load_config(config, options, data_root=data_root)
-        set_erase_dir(cfg, erase_dir and osp.abspath(erase_dir))
         checkpoint, metrics, seconds_per_iter = train_and_test(
-            cfg, osp.join(round_dir, 'classifier'))
+            cfg.copy(), classifier_dir)
         return dict(
             checkpoint=checkpoint,
             metrics=metrics,
             seconds_per_iter=seconds_per_iter,
             erase_dir=erase_dir and osp.abspath(erase_dir))
 
-    trained = run_stage(record, 'train', train)
+    trained = run_stage(
+        record,
+        'train',
+        train,
+        inputs=dict(
+            config=round_cfg, erased_by=erased_by, data_root=data),
+        folders=[classifier_dir])
     cam_dir = osp.join(round_dir, 'cams')
-    run_stage(
-        record, 'cams', lambda: dict(
+    cams = run_stage(
+        record,
+        'cams',
+        lambda: dict(
             cam_dir=cam_dir,
             written=make_erased_cams(config, trained['checkpoint'], cam_dir,
                                      cam_split, data_root, erase_dir,
-                                     options, device)))
-    seeds = evaluate_seed_stage(
-        record, 'seeds', cam_dir, data_root, seed_split,
-        osp.join(round_dir, f'seed_eval_{seed_split}.json'))
+                                     options, device)),
+        inputs=dict(
+            trained=trained['fingerprint'], split=cam_split,
+            data_root=data),
+        folders=[cam_dir])
+    seeds = evaluate_seed_stage(record, 'seeds', cams, data_root, seed_split)
     mined_dir = osp.join(round_dir, 'mined')
     mined = run_stage(
-        record, 'mine', lambda: dict(
+        record,
+        'mine',
+        lambda: dict(
             mined_dir=mined_dir,
             **write_erase_masks(
                 cam_dir,
@@ -341,7 +350,13 @@ def run_round(index: int, work_dir: str, config: str, data_root: str,
                 mined_dir,
                 previous_dir=erase_dir,
                 truth_dir=dataset_type_of(data_root).true_mask_dir(
-                    data_root, cam_split))))
+                    data_root, cam_split))),
+        inputs=dict(
+            cams=cams['fingerprint'],
+            erased_by=erased_by,
+            threshold=threshold,
+            split=cam_split),
+        folders=[mined_dir])
     metrics = trained['metrics']
     return dict(
         round=index,
@@ -356,25 +371,35 @@ def run_round(index: int, work_dir: str, config: str, data_root: str,
         checkpoint=trained['checkpoint'],
         cam_dir=osp.abspath(cam_dir),
         mined_dir=osp.abspath(mined_dir),
+        fingerprints=dict(
+            train=trained['fingerprint'],
+            cams=cams['fingerprint'],
+            mine=mined['fingerprint']),
         record=record)
 
 
-def merge_so_far(entry: dict, cam_dirs: List[str], data_root: str,
+def merge_so_far(entry: dict, rounds: List[dict], data_root: str,
                  seed_split: str) -> None:
-    """Merge the CAMs of the rounds up to ``entry``'s on the seed split and
-    evaluate them; adds ``merged_seed_miou`` / ``_threshold`` to ``entry``.
+    """Merge the CAMs of ``rounds`` (up to ``entry``'s) on the seed split
+    and evaluate them; adds ``merged_seed_miou`` / ``_threshold`` to
+    ``entry``.
     """
     record = entry['record']
-    round_dir = osp.dirname(record.path)
-    merged_dir = osp.join(round_dir, 'merged_cams')
+    merged_dir = osp.join(record.work_dir, 'merged_cams')
     ids = split_ids(data_root, seed_split)
-    run_stage(
-        record, 'merge', lambda: dict(
+    merged = run_stage(
+        record,
+        'merge',
+        lambda: dict(
             cam_dir=merged_dir,
-            written=write_merged_cams(cam_dirs, ids, merged_dir)))
-    seeds = evaluate_seed_stage(
-        record, 'merged_seeds', merged_dir, data_root, seed_split,
-        osp.join(round_dir, f'merged_seed_eval_{seed_split}.json'))
+            written=write_merged_cams([r['cam_dir'] for r in rounds], ids,
+                                      merged_dir)),
+        inputs=dict(
+            cams=[r['fingerprints']['cams'] for r in rounds],
+            split=seed_split),
+        folders=[merged_dir])
+    seeds = evaluate_seed_stage(record, 'merged_seeds', merged, data_root,
+                                seed_split)
     entry.update(
         merged_seed_miou=seeds['best_miou'],
         merged_seed_threshold=seeds['best_threshold'])
@@ -386,7 +411,8 @@ def run_adversarial_erasing(data_root: str,
                             cam_split: str = 'train',
                             seed_split: str = 'train',
                             cfg_options: Optional[dict] = None,
-                            device: Optional[str] = None) -> dict:
+                            device: Optional[str] = None,
+                            root: Optional[str] = None) -> dict:
     """Adversarial erasing: ``rounds`` classifiers, each trained on the
     images with the regions mined by the earlier ones erased, their CAMs
     merged into seeds and evaluated. Finished stages are skipped on a rerun
@@ -404,6 +430,8 @@ def run_adversarial_erasing(data_root: str,
         seed_split (str): Split whose seeds are evaluated (needs masks).
         cfg_options (dict, optional): Overrides for the config.
         device (str, optional): Device for CAM inference.
+        root (str, optional): The work dir of the whole run, see
+            :class:`~mmwsss.apis.stages.StageRecord`.
 
     Returns:
         dict: The seed summary (``<work_dir>/summary.json``), with the keys
@@ -421,47 +449,41 @@ def run_adversarial_erasing(data_root: str,
     rounds, threshold = erasing_settings(cfg)
     set_erase_dir(cfg, None)
     check_training_ids_covered(cfg, data_root, cam_split)
+    data_root = osp.abspath(data_root)
+    work_dir = osp.abspath(work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    record = StageRecord(work_dir)
-    settings = dict(
-        rounds=rounds,
-        threshold=threshold,
-        cam_split=cam_split,
-        seed_split=seed_split)
-    recorded = run_stage(record, 'settings', lambda: dict(settings))
-    changed = {
-        k: (recorded.get(k), v)
-        for k, v in settings.items() if recorded.get(k) != v
-    }
-    if changed:
-        raise ValueError(f'{work_dir} holds a run with other settings '
-                         f'(recorded, now): {changed}; use another work_dir')
+    record = StageRecord(work_dir, root=root)
 
-    entries, erase_dir = [], None
+    entries, erase_dir, erased_by = [], None, None
     for index in range(1, rounds + 1):
         entry = run_round(index, work_dir, config, data_root, options,
-                          erase_dir, threshold, cam_split, seed_split, device)
+                          erase_dir, erased_by, threshold, cam_split,
+                          seed_split, device, root=root or work_dir)
         if index == 1:
             # The merge of one round is the round itself.
             entry.update(
                 merged_seed_miou=entry['seed_miou'],
                 merged_seed_threshold=entry['seed_threshold'])
         elif index < rounds:
-            merge_so_far(entry, [e['cam_dir'] for e in entries] +
-                         [entry['cam_dir']], data_root, seed_split)
+            merge_so_far(entry, entries + [entry], data_root, seed_split)
         entries.append(entry)
         erase_dir = entry['mined_dir']
+        erased_by = entry['fingerprints']['mine']
 
     cam_dir = osp.join(work_dir, 'cams')
-    run_stage(
-        record, 'cams', lambda: dict(
+    cams = run_stage(
+        record,
+        'cams',
+        lambda: dict(
             cam_dir=cam_dir,
             written=write_merged_cams([e['cam_dir'] for e in entries],
                                       split_ids(data_root, cam_split),
-                                      cam_dir)))
-    seeds = evaluate_seed_stage(
-        record, 'seeds', cam_dir, data_root, seed_split,
-        osp.join(work_dir, f'seed_eval_{seed_split}.json'))
+                                      cam_dir)),
+        inputs=dict(
+            cams=[e['fingerprints']['cams'] for e in entries],
+            split=cam_split),
+        folders=[cam_dir])
+    seeds = evaluate_seed_stage(record, 'seeds', cams, data_root, seed_split)
     entries[-1].update(
         merged_seed_miou=seeds['best_miou'],
         merged_seed_threshold=seeds['best_threshold'])
@@ -471,9 +493,7 @@ def run_adversarial_erasing(data_root: str,
         record_of_round = entry.pop('record')
         for stage, seconds in record_of_round.seconds().items():
             stage_seconds[f"round_{entry['round']}/{stage}"] = seconds
-    stage_seconds.update(
-        {k: v
-         for k, v in record.seconds().items() if k != 'settings'})
+    stage_seconds.update(record.seconds())
     times = [
         e['seconds_per_iter'] for e in entries
         if e['seconds_per_iter'] is not None
@@ -490,9 +510,13 @@ def run_adversarial_erasing(data_root: str,
         val_seed_miou=entries[0]['val_seed_miou'],
         cam_method='cam',
         seconds_per_iter=float(np.mean(times)) if times else None,
-        cam_dir=osp.abspath(cam_dir),
+        cam_dir=cam_dir,
+        fingerprints=dict(
+            train=entries[-1]['fingerprints']['train'],
+            cams=cams['fingerprint'],
+            seeds=seeds['fingerprint']),
         stage_seconds=stage_seconds,
         adversarial_erasing_cfg=dict(rounds=rounds, threshold=threshold),
         rounds=entries)
-    save_json(summary, osp.join(work_dir, 'summary.json'))
+    save_summary(summary, work_dir)
     return summary

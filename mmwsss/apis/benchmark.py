@@ -31,6 +31,7 @@ from mmwsss.models.utils.cam_inference import (multi_scale_cams,
 from mmwsss.models.utils.pair_geometry import search_directions
 from mmwsss.pseudo_labels.random_walk import (boundary_affinities,
                                               irn_label_scores)
+from mmwsss.utils.errors import InputValueError
 from .config import load_config
 from .model import default_device, init_model
 from .pipeline import METHODS
@@ -244,8 +245,9 @@ def benchmark_training(methods: Optional[Sequence[str]] = None,
         if 'cam_method' not in spec and spec.get('driver') != 'sec'
     ]
     if 'sec' in methods:
-        raise ValueError('SEC trains on the cues of a CAM run; '
-                         'compare_methods reports its seconds per iteration')
+        raise InputValueError(
+            'SEC trains on the cues of a CAM run; '
+            'compare_methods reports its seconds per iteration')
     settings = dict(preset=preset, data_root=data_root, iters=iters,
                     warmup=warmup, num_classes=num_classes,
                     train_split=train_split, device=device,

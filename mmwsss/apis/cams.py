@@ -1,6 +1,7 @@
 """CAM files of a split from a trained classifier: one process or one
 torchrun shard per rank."""
 import os
+import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -10,6 +11,8 @@ from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
 from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
 from mmwsss.datasets import build_split_dataset
+from mmwsss.utils import file_digest
+from mmwsss.utils.errors import InputTypeError, InputValueError
 from .model import init_model
 
 
@@ -28,8 +31,8 @@ def init_cam_distributed(
     if launcher == 'none':
         return 0, 1, None
     if launcher != 'pytorch':
-        raise ValueError(f"launcher must be 'none' or 'pytorch', got "
-                         f'{launcher!r}')
+        raise InputValueError(f"launcher must be 'none' or 'pytorch', got "
+                              f'{launcher!r}')
     if torch.cuda.is_available():
         init_dist(launcher, backend='nccl')
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
@@ -71,8 +74,9 @@ def init_cam_model(
     """
     model, cfg = init_model(config, checkpoint, device, cfg_options)
     if not hasattr(model, 'multi_scale_cams'):
-        raise TypeError(f'{type(model).__name__} built from the config has '
-                        'no CAMs; use a CAM classifier config')
+        raise InputTypeError(
+            f'{type(model).__name__} built from the config has '
+            'no CAMs; use a CAM classifier config')
     return model, cfg
 
 
@@ -92,9 +96,13 @@ def make_cams(config: Union[str, Config],
               cfg_options: Optional[Dict] = None,
               rank: int = 0,
               world_size: int = 1,
-              progress: bool = True) -> int:
+              progress: bool = True,
+              overwrite: bool = False) -> int:
     """Write IRN-format CAM files for ``split``; see
-    :func:`mmwsss.cams.generate.generate_cams`.
+    :func:`mmwsss.cams.generate.generate_cams`. The folder's manifest
+    records the model config, the checkpoint's content digest and the data
+    root with the inference settings; a folder made
+    under others is refused unless ``overwrite``.
 
     Returns:
         int: Number of files written by this call.
@@ -103,7 +111,7 @@ def make_cams(config: Union[str, Config],
     dataset = build_split_dataset(cfg, split, data_root)
     num_classes = len(dataset.metainfo['classes']) - 1
     if num_classes != model.num_classes:
-        raise ValueError(
+        raise InputValueError(
             f'{checkpoint}: the model has {model.num_classes} classes but '
             f'the dataset has {num_classes} foreground classes')
     return generate_cams(
@@ -119,4 +127,9 @@ def make_cams(config: Union[str, Config],
         num_workers=num_workers,
         rank=rank,
         world_size=world_size,
-        progress=progress)
+        progress=progress,
+        source=dict(
+            model=cfg.model.to_dict(),
+            checkpoint=file_digest(checkpoint),
+            data_root=osp.realpath(dataset.data_root)),
+        overwrite=overwrite)

@@ -4,6 +4,8 @@ from typing import Dict, List, Optional, Sequence
 
 from prettytable import PrettyTable
 
+from mmwsss.utils.errors import InputValueError
+
 from .pipeline import (METHODS, REFINEMENTS, builds_on, method_config,
                        run_method_seeds, run_pseudo_labels)
 
@@ -55,8 +57,9 @@ def compare_methods(data_root: str,
     methods = list(methods or [m for m in METHODS if METHODS[m].get(preset)])
     unknown = set(methods) - set(METHODS)
     if unknown:
-        raise ValueError(f'unknown methods {sorted(unknown)}; choose from '
-                         f'{sorted(METHODS)}')
+        raise InputValueError(
+            f'unknown methods {sorted(unknown)}; choose from '
+            f'{sorted(METHODS)}')
     cam = run_method_seeds(data_root, work_dir, 'cam', preset, cfg_options)
     rows = []
     for name in methods:

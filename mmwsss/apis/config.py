@@ -5,6 +5,8 @@ from typing import Dict, Optional, Union
 
 from mmengine.config import Config
 
+from mmwsss.utils.errors import InputFileNotFoundError
+
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # A source checkout (setup.py beside the package) uses its own configs, so
 # that edits take effect; an installed package carries them in
@@ -30,7 +32,7 @@ def resolve_config_path(config: str) -> str:
     candidate = osp.join(CONFIG_ROOT, name)
     if osp.isfile(candidate):
         return candidate
-    raise FileNotFoundError(
+    raise InputFileNotFoundError(
         f'config not found: {config} (looked here and in {CONFIG_ROOT})')
 
 

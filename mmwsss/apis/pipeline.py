@@ -1,5 +1,6 @@
 """The WSSS pipeline as resumable stages. Every stage records its outputs
-in a ``stages.json`` when it finishes and is skipped on a rerun:
+and a fingerprint of what it depends on in a ``stages.json``; a rerun
+skips it only under the same fingerprint:
 
     classifier → CAMs → seed evaluation → pseudo labels → pseudo-label
     evaluation → segmentation on pseudo labels (→ the same on true masks)
@@ -7,19 +8,16 @@ in a ``stages.json`` when it finishes and is skipped on a rerun:
 The stages read a data root in VOC or COCO layout (see
 :func:`~mmwsss.datasets.dataset_type_of`) through the layout's lookups.
 """
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
-from mmengine.logging import print_log
 from prettytable import PrettyTable
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.evaluation import evaluate_seeds, format_seed_table
 from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
-from mmwsss.utils import save_json
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid,
                                   render_refinement_grid)
@@ -32,8 +30,9 @@ from .data_roots import (check_data_root, num_foreground_classes,
 from .model import init_model
 from .random_walk import make_sem_seg_labels
 from .sec import make_sec_labels, run_sec_seeds
-from .stages import (StageRecord, evaluate_label_stage, run_stage, stage_label,
-                     summarize_json, train_and_test)
+from .stages import (StageRecord, config_inputs, data_identity,
+                     evaluate_label_stage, evaluate_seed_stage, run_stage,
+                     save_summary, stage_label, train_and_test)
 
 # Stage-1 configs of each seed method, per preset. A config that builds on
 # another stage declares it (``builds_on = dict(config=..., use='load_from'
@@ -143,10 +142,19 @@ def train_classifier(config: str,
                      label: Optional[str] = None) -> tuple:
     """Train a stage-1 classifier for ``num_classes`` foreground classes;
     see :func:`train_and_test`."""
+    cfg = classifier_config(config, data_root, num_classes, cfg_options)
+    return train_and_test(cfg, work_dir, label=label)
+
+
+def classifier_config(config: Union[str, Config],
+                      data_root: str,
+                      num_classes: int,
+                      cfg_options: Optional[dict] = None) -> Config:
+    """A stage-1 config for ``num_classes`` foreground classes on
+    ``data_root``, with ``cfg_options`` applied."""
     options = {'model.cam_head.num_classes': num_classes}
     options.update(cfg_options or {})
-    cfg = load_config(config, options, data_root=data_root)
-    return train_and_test(cfg, work_dir, label=label)
+    return load_config(config, options, data_root=data_root)
 
 
 def _summarize_training(outputs: dict) -> str:
@@ -164,11 +172,15 @@ def run_seed_pipeline(data_root: str,
                       seed_split: str = 'train',
                       cfg_options: Optional[dict] = None,
                       cam_method: str = 'cam',
-                      checkpoint: Optional[str] = None,
+                      checkpoint: Optional[dict] = None,
                       train_only: bool = False,
-                      device: Optional[str] = None) -> dict:
+                      device: Optional[str] = None,
+                      root: Optional[str] = None,
+                      upstream: Optional[dict] = None) -> dict:
     """Train a classifier, write its CAMs for ``cam_split`` and evaluate the
-    seeds on ``seed_split`` (which needs masks).
+    seeds on ``seed_split`` (which needs masks). Each stage is skipped on a
+    rerun only when its settings are the same (see
+    :func:`~mmwsss.apis.stages.run_stage`).
 
     Args:
         data_root (str): Dataset in VOC layout (``classes.txt`` optional)
@@ -179,71 +191,91 @@ def run_seed_pipeline(data_root: str,
         seed_split (str): Split whose seeds are evaluated.
         cfg_options (dict, optional): Overrides for the config.
         cam_method (str): ``'cam'``, ``'gradcam'`` or ``'gradcam++'``.
-        checkpoint (str, optional): A trained classifier of ``config``; skips
-            the training stage.
+        checkpoint (dict, optional): The outputs of a trained classifier's
+            stage (``checkpoint``, ``fingerprint``) of ``config``; used
+            instead of training one.
         train_only (bool): Stop after training.
         device (str, optional): Device for CAM inference.
+        root (str, optional): The work dir of the whole run (default
+            ``work_dir``), see :class:`~mmwsss.apis.stages.StageRecord`.
+        upstream (dict, optional): Fingerprints of the stages the training
+            reads (the stage a method builds on), by name.
 
     Returns:
-        dict: The seed summary (``<work_dir>/summary.json``); with
-        ``train_only`` just the training outputs.
+        dict: The seed summary (``<work_dir>/summary.json``, paths relative
+        to the work dir; returned resolved) with ``fingerprints`` of its
+        stages; with ``train_only`` just the training outputs.
     """
     check_data_root(data_root, sorted({cam_split, seed_split}))
+    data_root = osp.abspath(data_root)
     num_classes = num_foreground_classes(data_root, cam_split)
+    work_dir = osp.abspath(work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    record = StageRecord(work_dir)
+    record = StageRecord(work_dir, root=root)
+    cfg = classifier_config(config, data_root, num_classes, cfg_options)
+    data = data_identity(data_root)
+    classifier_dir = osp.join(work_dir, 'classifier')
 
-    if checkpoint is not None and not record.done('train'):
-        record.finish('train', 0.0, checkpoint=checkpoint, metrics={})
+    if checkpoint is not None:
+        train = run_stage(
+            record,
+            'train',
+            lambda: dict(
+                checkpoint=checkpoint['checkpoint'],
+                metrics=checkpoint.get('metrics') or {}),
+            inputs=dict(reuses=checkpoint['fingerprint']))
+    else:
 
-    def train_work():
-        trained, metrics, seconds_per_iter = train_classifier(
-            config, osp.join(work_dir, 'classifier'), data_root, num_classes,
-            cfg_options, label=stage_label(record, 'train'))
-        return dict(
-            checkpoint=trained,
-            metrics=metrics,
-            seconds_per_iter=seconds_per_iter)
+        def train_work():
+            trained, metrics, seconds_per_iter = train_and_test(
+                cfg.copy(), classifier_dir,
+                label=stage_label(record, 'train'))
+            return dict(
+                checkpoint=trained,
+                metrics=metrics,
+                seconds_per_iter=seconds_per_iter)
 
-    train = run_stage(record, 'train', train_work, _summarize_training)
+        train = run_stage(
+            record,
+            'train',
+            train_work,
+            _summarize_training,
+            inputs=dict(
+                config=config_inputs(cfg),
+                data_root=data,
+                upstream=upstream or {}),
+            folders=[classifier_dir])
     if train_only:
         return dict(train, stage_seconds=record.seconds())
 
     cam_dir = osp.join(work_dir, 'cams')
-    run_stage(
-        record, 'cams', lambda: dict(
+    cams = run_stage(
+        record,
+        'cams',
+        lambda: dict(
             cam_dir=cam_dir,
             written=make_cams(
-                config,
+                cfg,
                 train['checkpoint'],
                 cam_dir,
                 split=cam_split,
                 data_root=data_root,
                 method=cam_method,
                 device=device,
-                cfg_options={
-                    'model.cam_head.num_classes': num_classes,
-                    **(cfg_options or {})
-                })))
-
-    seed_json = osp.join(work_dir, f'seed_eval_{seed_split}.json')
-
-    def seed_work():
-        result = evaluate_seeds(cam_dir, data_root, seed_split)
-        save_json(result, seed_json)
-        print_log(format_seed_table(result), logger='current')
-        return dict(seed_json=seed_json)
-
-    run_stage(record, 'seeds', seed_work, lambda out: summarize_json(
-        out['seed_json'], 'seed mIoU {best_miou:.2f} at background '
-        '{best_threshold:.2f}'))
-    with open(seed_json) as f:
-        seeds = json.load(f)
+                overwrite=True)),
+        inputs=dict(
+            train=train['fingerprint'],
+            model=cfg.model.to_dict(),
+            method=cam_method,
+            split=cam_split,
+            data_root=data),
+        folders=[cam_dir])
+    seeds = evaluate_seed_stage(record, 'seeds', cams, data_root, seed_split)
 
     metrics = train['metrics']
     summary = dict(
         data_root=osp.abspath(data_root),
-        config=config,
+        config=config if isinstance(config, str) else None,
         checkpoint=train['checkpoint'],
         seed_split=seed_split,
         seed_miou=seeds['best_miou'],
@@ -253,9 +285,13 @@ def run_seed_pipeline(data_root: str,
         val_seed_miou=metrics.get('mIoU'),
         cam_method=cam_method,
         seconds_per_iter=train.get('seconds_per_iter'),
-        cam_dir=osp.abspath(cam_dir),
+        cam_dir=cam_dir,
+        fingerprints=dict(
+            train=train['fingerprint'],
+            cams=cams['fingerprint'],
+            seeds=seeds['fingerprint']),
         stage_seconds=record.seconds())
-    save_json(summary, osp.join(work_dir, 'summary.json'))
+    save_summary(summary, work_dir)
     return summary
 
 
@@ -274,11 +310,11 @@ def ordinary_classifier_of(config: Union[str, Config],
 def method_config(method: str, preset: str) -> str:
     """The stage-1 config of ``method`` under ``preset``."""
     if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; choose from '
-                         f'{sorted(METHODS)}')
+        raise InputValueError(f'unknown method {method!r}; choose from '
+                              f'{sorted(METHODS)}')
     config = METHODS[method].get(preset)
     if config is None:
-        raise ValueError(f'method {method!r} has no {preset!r} config')
+        raise InputValueError(f'method {method!r} has no {preset!r} config')
     return config
 
 
@@ -293,7 +329,7 @@ def builds_on(config: str) -> Optional[dict]:
         return None
     base = dict(base)
     if set(base) != {'config', 'use'} or base['use'] not in BUILDS_ON_USES:
-        raise ValueError(
+        raise InputValueError(
             f'{config}: builds_on must be dict(config=..., use=...) with use '
             f'one of {BUILDS_ON_USES}, got {base}')
     return base
@@ -316,14 +352,16 @@ def run_method_seeds(data_root: str,
                      device: Optional[str] = None) -> dict:
     """Seeds of one method: trains the CAM classifier first in
     ``<work_dir>/cam`` when the method builds on it, then the method in
-    ``<work_dir>/<method>``.
+    ``<work_dir>/<method>``. The method's stages record the fingerprint of
+    the stage they build on, so they rerun when it changed.
 
     Returns:
         dict: The method's seed summary.
     """
     if preset not in PRESETS:
-        raise ValueError(f'unknown preset {preset!r}; choose from '
-                         f'{sorted(PRESETS)}')
+        raise InputValueError(f'unknown preset {preset!r}; choose from '
+                              f'{sorted(PRESETS)}')
+    work_dir = osp.abspath(work_dir)
     spec = METHODS.get(method, {})
     config = method_config(method, preset)
     splits = dict(
@@ -337,6 +375,7 @@ def run_method_seeds(data_root: str,
             config,
             cfg_options=cfg_options,
             device=device,
+            root=work_dir,
             **splits)
     if driver == 'sec':
         # SEC's cues are read off the CAM classifier's seeds.
@@ -346,6 +385,7 @@ def run_method_seeds(data_root: str,
             method_config('cam', preset),
             cfg_options=cfg_options,
             device=device,
+            root=work_dir,
             **splits)
         return run_sec_seeds(
             data_root,
@@ -354,22 +394,27 @@ def run_method_seeds(data_root: str,
             cam['cam_dir'],
             cfg_options=cfg_options,
             device=device,
+            root=work_dir,
+            cams_fingerprint=cam['fingerprints']['cams'],
             **splits)
     options = dict(cfg_options or {})
-    checkpoint = None
+    checkpoint, upstream = None, None
     base = builds_on(config)
     if spec.get('reads_cam'):
         base = dict(config=method_config('cam', preset), use='reuse')
     if base is not None:
+        base_dir = base_stage_dir(base['config'], preset)
         cam = run_seed_pipeline(
             data_root,
-            osp.join(work_dir, base_stage_dir(base['config'], preset)),
+            osp.join(work_dir, base_dir),
             base['config'],
             cfg_options=cfg_options,
             train_only=True,
+            root=work_dir,
             **splits)
+        upstream = {f'{base_dir}/train': cam['fingerprint']}
         if base['use'] == 'reuse':
-            checkpoint = cam['checkpoint']
+            checkpoint = cam
         elif base['use'] == 'load_from':
             options['load_from'] = cam['checkpoint']
         else:
@@ -386,6 +431,8 @@ def run_method_seeds(data_root: str,
         cam_method=spec.get('cam_method', 'cam'),
         checkpoint=checkpoint,
         device=device,
+        root=work_dir,
+        upstream=upstream,
         **splits)
 
 
@@ -475,58 +522,85 @@ def run_refinement(record: StageRecord,
                    num_classes: int,
                    cfg_options: Optional[dict] = None,
                    num_workers: int = 2,
-                   device: Optional[str] = None) -> str:
-    """Seeds refined by an affinity network: its training labels from the
-    CAMs of ``split``, its training, then the random walk, written to
-    ``<work_dir>/pseudo_labels``.
+                   device: Optional[str] = None) -> dict:
+    """Seeds refined by an affinity network, each step a stage named after
+    the refinement: its training labels from the CAMs of ``split``
+    (``<refine>_train_labels``), its training (``<refine>_train``, in
+    ``<work_dir>/<refine>``), then the random walk (``<refine>_labels``).
 
     On the demo preset the network starts from the seed classifier's
     backbone (no ImageNet weights offline); on VOC from ImageNet.
 
     Returns:
-        str: The label directory.
+        dict: The random walk's outputs: ``label_dir``, ``settings``,
+        ``fingerprint``; and ``trained``, the training's.
     """
     cfg, label_cfg, walk_cfg = refinement_settings(refine, seed_config,
                                                    preset, data_root,
                                                    cfg_options)
-    affinity_dir = osp.join(work_dir, f'{refine}_labels')
-    run_stage(
-        record, 'affinity_labels', lambda: dict(
-            label_dir=affinity_dir,
+    data = data_identity(data_root)
+    cams = dict(seeds['fingerprints'], cam_dir=seeds['cam_dir'])
+    train_label_dir = osp.join(work_dir, f'{refine}_train_labels')
+    label_settings = affinity_label_settings(refine, label_cfg)
+    train_labels = run_stage(
+        record,
+        f'{refine}_train_labels',
+        lambda: dict(
+            label_dir=train_label_dir,
             written=generate_pseudo_labels(
                 seeds['cam_dir'],
                 data_root,
                 split,
-                affinity_dir,
+                train_label_dir,
                 num_classes=num_classes,
                 num_workers=num_workers,
-                **affinity_label_settings(refine, label_cfg))))
+                overwrite=True,
+                **label_settings)),
+        inputs=dict(
+            cams=cams['cams'],
+            settings=label_settings,
+            split=split,
+            data_root=data),
+        folders=[train_label_dir])
+
+    # Training labels hold class indices: the loss checks them.
+    for head in cfg.model.values():
+        if isinstance(head, dict) and 'num_classes' in head:
+            head['num_classes'] = num_classes + 1
+    cfg.train_dataloader.dataset = pseudo_label_train_set(
+        cfg.train_dataloader.dataset, data_root, split, train_label_dir)
+    if preset == 'demo':
+        cfg.load_from = seeds['checkpoint']
+    train_dir = osp.join(work_dir, refine)
 
     def train():
-        # Training labels hold class indices: the loss checks them.
-        for head in cfg.model.values():
-            if isinstance(head, dict) and 'num_classes' in head:
-                head['num_classes'] = num_classes + 1
-        cfg.train_dataloader.dataset = pseudo_label_train_set(
-            cfg.train_dataloader.dataset, data_root, split, affinity_dir)
-        if preset == 'demo':
-            cfg.load_from = seeds['checkpoint']
-        train_dir = osp.join(work_dir, refine)
         os.makedirs(train_dir, exist_ok=True)
         config = osp.join(train_dir, f'{refine}_config.py')
         cfg.dump(config)
         checkpoint, _, seconds_per_iter = train_and_test(
-            cfg, train_dir, test=False,
-            label=stage_label(record, 'affinity_train'))
+            cfg.copy(), train_dir, test=False,
+            label=stage_label(record, f'{refine}_train'))
         return dict(
             config=config,
             checkpoint=checkpoint,
             seconds_per_iter=seconds_per_iter)
 
-    trained = run_stage(record, 'affinity_train', train)
-    label_dir = osp.join(work_dir, 'pseudo_labels')
-    run_stage(
-        record, 'pseudo_labels', lambda: dict(
+    trained = run_stage(
+        record,
+        f'{refine}_train',
+        train,
+        inputs=dict(
+            config=config_inputs(cfg),
+            labels=train_labels['fingerprint'],
+            backbone=seeds['fingerprints']['train']
+            if preset == 'demo' else None,
+            data_root=data),
+        folders=[train_dir])
+    label_dir = osp.join(work_dir, f'{refine}_labels')
+    labels = run_stage(
+        record,
+        f'{refine}_labels',
+        lambda: dict(
             label_dir=label_dir,
             settings=walk_cfg,
             written=make_sem_seg_labels(
@@ -538,8 +612,16 @@ def run_refinement(record: StageRecord,
                 data_root=data_root,
                 settings=walk_cfg,
                 num_workers=num_workers,
-                device=device)))
-    return label_dir
+                device=device,
+                overwrite=True)),
+        inputs=dict(
+            trained=trained['fingerprint'],
+            cams=cams['cams'],
+            settings=walk_cfg,
+            split=split,
+            data_root=data),
+        folders=[label_dir])
+    return dict(labels, trained=trained)
 
 
 def run_pseudo_labels(data_root: str,
@@ -562,41 +644,51 @@ def run_pseudo_labels(data_root: str,
     seed threshold unless set, dense CRF), ``'irn'`` (IRN's boundary
     network and random walk) or ``'psa'`` (AffinityNet's random walk);
     default: what the method's paper uses (see :func:`default_refine`).
-    With a random walk, the CRF-only labels of the seed split are still
-    made and evaluated, to compare.
+    Each kind has its own stages and folder (``crf_labels``,
+    ``irn_labels``, ``psa_labels``), so one work dir holds all three and
+    a switch of ``refine`` reuses what is truly shared. With a random walk,
+    the CRF-only labels of the seed split are still made and evaluated, to
+    compare.
 
     Returns:
         dict: ``seeds`` (the seed summary), ``refine``, ``crf`` and
         ``pseudo`` (evaluations of the CRF-only labels and of the labels
-        used), ``label_dir`` and ``record`` (the :class:`StageRecord`).
-        ``pseudo_label_cfg`` may name ``saliency_dir`` (user-supplied
-        saliency maps for the background score of the CRF labels).
+        used), ``label_dir``, ``labels`` (the outputs of the stage that
+        made them), ``refinement`` (the random walk's outputs, or None)
+        and ``record`` (the :class:`StageRecord`). ``pseudo_label_cfg`` may
+        name ``saliency_dir`` (user-supplied saliency maps for the
+        background score of the CRF labels).
     """
     preset_cfg = PRESETS[preset] if preset in PRESETS else None
     if preset_cfg is None:
-        raise ValueError(f'unknown preset {preset!r}; choose from '
-                         f'{sorted(PRESETS)}')
+        raise InputValueError(f'unknown preset {preset!r}; choose from '
+                              f'{sorted(PRESETS)}')
     refine = refine or default_refine(method, preset)
     if refine != 'crf' and refine not in REFINEMENTS:
-        raise ValueError(f'refine must be one of '
-                         f"{['crf'] + sorted(REFINEMENTS)}, got {refine!r}")
+        raise InputValueError(
+            f'refine must be one of '
+            f"{['crf'] + sorted(REFINEMENTS)}, got {refine!r}")
     if refine != 'crf' and REFINEMENTS[refine].get(preset) is None:
-        raise ValueError(f'refine {refine!r} has no {preset!r} config; use '
-                         "refine='crf'")
+        raise InputValueError(
+            f'refine {refine!r} has no {preset!r} config; use '
+            "refine='crf'")
     check_data_root(data_root, [
         preset_cfg['cam_split'], preset_cfg['seed_split'],
         preset_cfg['val_split']
     ])
+    data_root = osp.abspath(data_root)
     saliency_dir = (pseudo_label_cfg or {}).get('saliency_dir')
     if saliency_dir is not None and not osp.isdir(saliency_dir):
-        raise FileNotFoundError(f'saliency folder not found: {saliency_dir}')
+        raise InputFileNotFoundError(
+            f'saliency folder not found: {saliency_dir}')
     num_classes = num_foreground_classes(data_root, preset_cfg['cam_split'])
+    root = osp.abspath(work_dir)
+    os.makedirs(root, exist_ok=True)
+    seeds = run_method_seeds(data_root, root, method, preset, cfg_options,
+                             device)
+    work_dir = osp.abspath(label_work_dir or root)
     os.makedirs(work_dir, exist_ok=True)
-    seeds = run_method_seeds(data_root, work_dir, method, preset,
-                             cfg_options, device)
-    work_dir = label_work_dir or work_dir
-    os.makedirs(work_dir, exist_ok=True)
-    record = StageRecord(work_dir)
+    record = StageRecord(work_dir, root=root)
     seed_split = preset_cfg['seed_split']
 
     if METHODS.get(method, {}).get('driver') == 'sec':
@@ -605,13 +697,16 @@ def run_pseudo_labels(data_root: str,
 
     settings = dict(bg_threshold=seeds['seed_threshold'], crf=CRF_DEFAULTS)
     settings.update(pseudo_label_cfg or {})
+    if settings.get('saliency_dir') is not None:
+        settings['saliency_dir'] = osp.abspath(settings['saliency_dir'])
     # The CRF labels: used for training, or made on the seed split only to
     # compare with the random walk.
     crf_split = preset_cfg['cam_split'] if refine == 'crf' else seed_split
-    crf_name = 'pseudo' if refine == 'crf' else 'crf'
-    crf_dir = osp.join(work_dir, f'{crf_name}_labels')
-    run_stage(
-        record, f'{crf_name}_labels', lambda: dict(
+    crf_dir = osp.join(work_dir, 'crf_labels')
+    crf_labels = run_stage(
+        record,
+        'crf_labels',
+        lambda: dict(
             label_dir=crf_dir,
             settings=dict(settings),
             written=generate_pseudo_labels(
@@ -621,26 +716,35 @@ def run_pseudo_labels(data_root: str,
                 crf_dir,
                 num_classes=num_classes,
                 num_workers=num_workers,
-                **settings)))
-    crf = evaluate_label_stage(
-        record, f'{crf_name}_eval', crf_dir, data_root, seed_split,
-        osp.join(work_dir, f'{crf_name}_eval_{seed_split}.json'))
+                overwrite=True,
+                **settings)),
+        inputs=dict(
+            cams=seeds['fingerprints']['cams'],
+            settings=settings,
+            split=crf_split,
+            data_root=data_identity(data_root)),
+        folders=[crf_dir])
+    crf = evaluate_label_stage(record, 'crf_eval', crf_labels, data_root,
+                               seed_split)
     if refine == 'crf':
-        label_dir, pseudo = crf_dir, crf
+        labels, pseudo, refinement = crf_labels, crf, None
     else:
-        label_dir = run_refinement(
+        refinement = run_refinement(
             record, refine, seeds, data_root, work_dir, preset,
             preset_cfg['cam_split'], method_config(method, preset),
             num_classes, refine_cfg_options, num_workers, device)
-        pseudo = evaluate_label_stage(
-            record, 'pseudo_eval', label_dir, data_root, seed_split,
-            osp.join(work_dir, f'pseudo_eval_{seed_split}.json'))
+        labels = refinement
+        pseudo = evaluate_label_stage(record, f'{refine}_eval', labels,
+                                      data_root, seed_split)
     return dict(
         seeds=seeds,
         refine=refine,
         crf=crf,
         pseudo=pseudo,
-        label_dir=label_dir,
+        label_dir=labels['label_dir'],
+        labels=labels,
+        crf_label_dir=crf_dir,
+        refinement=refinement,
         record=record)
 
 
@@ -648,31 +752,43 @@ def sec_pseudo_labels(record: StageRecord, seeds: dict, data_root: str,
                       preset_cfg: dict, device: Optional[str] = None) -> dict:
     """SEC's pseudo labels: its segmentation network's labels (with its
     test-time CRF), of the seed split from the seed stage and of the rest
-    of the training split here. No separate CRF or random walk follows."""
-    label_dir = seeds['label_dir']
+    of the training split here (stage ``sec_labels``). No separate CRF or
+    random walk follows."""
+    labels = dict(
+        label_dir=seeds['label_dir'],
+        fingerprint=seeds['fingerprints']['labels'])
     cam_split, seed_split = preset_cfg['cam_split'], preset_cfg['seed_split']
     if cam_split != seed_split:
-        label_dir = osp.join(record.work_dir, 'pseudo_labels')
-        trained = StageRecord(osp.dirname(seeds['label_dir'])).get('train')
-        run_stage(
-            record, 'pseudo_labels', lambda: dict(
+        label_dir = osp.join(record.work_dir, 'sec_labels')
+        labels = run_stage(
+            record,
+            'sec_labels',
+            lambda: dict(
                 label_dir=label_dir,
                 written=make_sec_labels(
-                    trained['config'],
-                    trained['checkpoint'],
+                    seeds['config_file'],
+                    seeds['checkpoint'],
                     label_dir,
                     split=cam_split,
                     data_root=data_root,
-                    device=device)))
-    pseudo = evaluate_label_stage(
-        record, 'pseudo_eval', label_dir, data_root, seed_split,
-        osp.join(label_dir, f'pseudo_eval_{seed_split}.json'))
+                    device=device,
+                    overwrite=True)),
+            inputs=dict(
+                trained=seeds['fingerprints']['train'],
+                split=cam_split,
+                data_root=data_identity(data_root)),
+            folders=[label_dir])
+    pseudo = evaluate_label_stage(record, 'sec_eval', labels, data_root,
+                                  seed_split)
     return dict(
         seeds=seeds,
         refine='sec',
         crf=None,
         pseudo=pseudo,
-        label_dir=label_dir,
+        label_dir=labels['label_dir'],
+        labels=labels,
+        crf_label_dir=None,
+        refinement=None,
         record=record)
 
 
@@ -695,34 +811,34 @@ def run_pipeline(data_root: str,
     the true masks too. ``data_root`` is in VOC layout (presets ``demo``
     and ``voc``) or COCO layout (preset ``coco``).
 
+    Every stage records a fingerprint of what it depends on; a rerun skips
+    the stages whose fingerprint is unchanged and reruns the others and
+    everything downstream of them (see
+    :func:`~mmwsss.apis.stages.run_stage`).
+
     Returns:
-        dict: The summary, also written to ``<work_dir>/summary.json``.
+        dict: The summary, also written to ``<work_dir>/summary.json``
+        (there with paths relative to the work dir).
     """
+    work_dir = osp.abspath(work_dir)
     labels = run_pseudo_labels(data_root, work_dir, method, preset, refine,
                                pseudo_label_cfg, cfg_options,
                                refine_cfg_options, num_workers, device)
+    data_root = osp.abspath(data_root)
     preset_cfg = PRESETS[preset]
+    record = labels['record']
     segmentors = run_segmentation(
-        labels['record'], data_root, work_dir,
-        seg_config or preset_cfg['seg_config'], preset_cfg,
-        labels['label_dir'], full_supervision, seg_cfg_options)
+        record, data_root, work_dir, seg_config or preset_cfg['seg_config'],
+        preset_cfg, labels['labels'], full_supervision, seg_cfg_options)
     summary = pipeline_summary(method, preset, data_root, labels, segmentors)
-    summary['figures'] = render_figures(
-        work_dir, data_root, labels['seeds']['cam_dir'], labels['label_dir'],
-        segmentors['segmentation']['config'],
-        segmentors['segmentation']['checkpoint'], preset_cfg, device)
-    if labels['refine'] in REFINEMENTS:
-        summary['figures']['refinement'] = render_refinement_figure(
-            work_dir, data_root, labels['seeds']['cam_dir'],
-            labels['record'].get('affinity_train'), {
-                labels['refine']: labels['label_dir'],
-                'CRF': osp.join(work_dir, 'crf_labels')
-            }, summary['refine_settings'], preset_cfg, device)
-    summary['stage_seconds'] = stage_seconds(
-        work_dir, labels['record'], seed_stage_dirs(method, preset))
+    summary['figures'] = run_figures(record, work_dir, data_root, labels,
+                                     segmentors['segmentation'], preset_cfg,
+                                     device)
+    summary['stage_seconds'] = stage_seconds(work_dir, record,
+                                             seed_stage_dirs(method, preset))
     summary['total_seconds'] = round(sum(summary['stage_seconds'].values()),
                                      1)
-    save_json(summary, osp.join(work_dir, 'summary.json'))
+    save_summary(summary, work_dir)
     return summary
 
 
@@ -731,49 +847,66 @@ def run_segmentation(record: StageRecord,
                      work_dir: str,
                      seg_config: str,
                      preset_cfg: dict,
-                     label_dir: str,
+                     labels: dict,
                      full_supervision: bool = False,
                      seg_cfg_options: Optional[dict] = None) -> dict:
-    """Train and test the segmentor on the pseudo labels of ``label_dir``
-    (stage ``segmentation``) and, with ``full_supervision``, on the true
-    masks (stage ``full_supervision``), each in ``<work_dir>/<stage>``.
+    """Train and test the segmentor on the pseudo labels of stage outputs
+    ``labels`` (``label_dir``, ``fingerprint``; stage ``segmentation``)
+    and, with ``full_supervision``, on the true masks (stage
+    ``full_supervision``), each in ``<work_dir>/<stage>``.
 
     Returns:
         dict: Per stage its ``config`` (the dumped config trained),
-        ``checkpoint`` and test ``metrics``.
+        ``checkpoint``, test ``metrics`` and ``fingerprint``.
     """
     num_classes = num_foreground_classes(data_root, preset_cfg['cam_split'])
-    runs = [('segmentation', dict(pseudo_label_dir=label_dir))]
+    runs = [('segmentation', dict(pseudo_label_dir=labels['label_dir']),
+             labels['fingerprint'])]
     if full_supervision:
         runs.append(('full_supervision',
-                     dict(true_mask_dir=preset_cfg.get('true_mask_dir'))))
+                     dict(true_mask_dir=preset_cfg.get('true_mask_dir')),
+                     None))
     results = {}
-    for name, source in runs:
+    for name, source, label_fingerprint in runs:
+        cfg = segmentation_config(
+            seg_config,
+            data_root,
+            num_classes,
+            preset_cfg['cam_split'],
+            cfg_options=seg_cfg_options,
+            **source)
+        train_dir = osp.join(work_dir, name)
 
-        def train_segmentor(name=name, source=source):
-            cfg = segmentation_config(seg_config, data_root, num_classes,
-                                      preset_cfg['cam_split'],
-                                      cfg_options=seg_cfg_options, **source)
-            train_dir = osp.join(work_dir, name)
+        def train_segmentor(name=name, cfg=cfg, train_dir=train_dir):
             os.makedirs(train_dir, exist_ok=True)
             config_path = osp.join(train_dir, f'{name}_config.py')
             cfg.dump(config_path)
             checkpoint, metrics, _ = train_and_test(
-                cfg, train_dir, label=stage_label(record, name))
+                cfg.copy(), train_dir, label=stage_label(record, name))
             return dict(
                 config=config_path, checkpoint=checkpoint, metrics=metrics)
 
-        results[name] = run_stage(record, name, train_segmentor,
-                                  _summarize_training)
+        results[name] = run_stage(
+            record,
+            name,
+            train_segmentor,
+            _summarize_training,
+            inputs=dict(
+                config=config_inputs(cfg),
+                labels=label_fingerprint,
+                data_root=data_identity(data_root)),
+            folders=[train_dir])
     return results
 
 
 def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
                      segmentors: dict) -> dict:
     """The figures of a pipeline run (mIoU and mAP in percent), from the
-    outputs of :func:`run_pseudo_labels` and :func:`run_segmentation`."""
+    outputs of :func:`run_pseudo_labels` and :func:`run_segmentation`.
+    ``refine``, ``pseudo_label_dir`` and the ``pseudo_*`` figures always
+    describe the labels the segmentor trained on (see
+    :data:`SUMMARY_KEYS`)."""
     seeds, crf, pseudo = labels['seeds'], labels['crf'], labels['pseudo']
-    record = labels['record']
     final = segmentors['segmentation']['metrics']['mIoU']
     summary = dict(
         method=method,
@@ -791,21 +924,67 @@ def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
         pseudo_ignored_fraction=pseudo['ignored_fraction'],
         final_miou=final,
         cam_dir=seeds['cam_dir'],
+        crf_label_dir=labels['crf_label_dir'],
         pseudo_label_dir=osp.abspath(labels['label_dir']),
         segmentation_checkpoint=segmentors['segmentation']['checkpoint'])
-    if labels['refine'] in REFINEMENTS:
-        affinity = record.get('affinity_train')
+    refinement = labels['refinement']
+    if refinement is not None:
+        trained = refinement['trained']
         summary.update(
             refine_pseudo_miou=pseudo['miou'],
-            refine_settings=record.get('pseudo_labels')['settings'],
-            affinity_checkpoint=affinity['checkpoint'],
-            affinity_seconds_per_iter=affinity['seconds_per_iter'])
+            refine_settings=refinement['settings'],
+            affinity_checkpoint=trained['checkpoint'],
+            affinity_seconds_per_iter=trained['seconds_per_iter'])
     if 'full_supervision' in segmentors:
         full = segmentors['full_supervision']['metrics']['mIoU']
         summary.update(
             full_supervision_miou=full,
             full_supervision_ratio=round(final / full, 4) if full else None)
     return summary
+
+
+def run_figures(record: StageRecord,
+                work_dir: str,
+                data_root: str,
+                labels: dict,
+                segmentation: dict,
+                preset_cfg: dict,
+                device: Optional[str] = None) -> Dict[str, str]:
+    """The figures of a run as stage ``figures``: drawn again whenever the
+    CAMs, the labels or the segmentor they show changed."""
+    refinement = labels['refinement']
+    fig_dir = osp.join(work_dir, 'figures')
+
+    def work():
+        figures = render_figures(work_dir, data_root,
+                                 labels['seeds']['cam_dir'],
+                                 labels['label_dir'], segmentation['config'],
+                                 segmentation['checkpoint'], preset_cfg,
+                                 device)
+        if refinement is not None:
+            figures['refinement'] = render_refinement_figure(
+                work_dir, data_root, labels['seeds']['cam_dir'],
+                refinement['trained'], {
+                    labels['refine']: labels['label_dir'],
+                    'CRF': labels['crf_label_dir']
+                }, refinement['settings'], preset_cfg, device)
+        return figures
+
+    outputs = run_stage(
+        record,
+        'figures',
+        work,
+        inputs=dict(
+            cams=labels['seeds']['fingerprints']['cams'],
+            labels=labels['labels']['fingerprint'],
+            crf_labels=labels['crf']['fingerprint']
+            if labels['crf'] else None,
+            segmentation=segmentation['fingerprint'],
+            data_root=data_identity(data_root)),
+        folders=[fig_dir])
+    names = ['cams', 'pseudo_labels', 'predictions'] + (
+        ['refinement'] if refinement is not None else [])
+    return {name: outputs[name] for name in names}
 
 
 def seed_stage_dirs(method: str, preset: str) -> List[str]:

@@ -1,4 +1,5 @@
 """Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint."""
+import os.path as osp
 from typing import Dict, Optional, Tuple, Union
 
 from mmengine.config import Config
@@ -6,6 +7,8 @@ from mmengine.config import Config
 from mmwsss.datasets import build_split_dataset
 from mmwsss.pseudo_labels.random_walk_labels import (
     check_random_walk_settings, generate_random_walk_labels, refinement_of)
+from mmwsss.utils import file_digest
+from mmwsss.utils.errors import InputTypeError
 from .config import load_config
 from .model import init_model
 
@@ -21,8 +24,10 @@ def random_walk_settings(config: Union[str, Config],
     refine = 'irn' if model_type == 'IRNBoundaryNet' else 'psa' \
         if model_type == 'AffinityNet' else None
     if refine is None:
-        raise TypeError(f'{cfg.filename}: model type {model_type!r} is '
-                        'neither IRNBoundaryNet nor AffinityNet')
+        raise InputTypeError(
+            f'{cfg.filename}: model type {model_type!r} is neither '
+            'IRNBoundaryNet nor AffinityNet: give the config of a trained '
+            'IRN or AffinityNet (a CAM config goes to make_cams.py)')
     settings = dict(cfg.get('random_walk_cfg', None) or {})
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if refine == 'psa' and 'exp_times' in overrides:
@@ -45,11 +50,15 @@ def make_sem_seg_labels(config: Union[str, Config],
                         cfg_options: Optional[Dict] = None,
                         rank: int = 0,
                         world_size: int = 1,
-                        progress: bool = True) -> int:
+                        progress: bool = True,
+                        overwrite: bool = False) -> int:
     """Write random-walk pseudo labels for ``split``; see
     :func:`mmwsss.pseudo_labels.generate_random_walk_labels`. Settings and
     the checkpoint are checked before any image is read. ``settings`` may
-    name the walk's length ``exp_times`` for either refinement.
+    name the walk's length ``exp_times`` for either refinement. The output
+    folders' manifests record the walk settings, the model config, the
+    checkpoint's content digest and the data root; folders made under
+    others are refused unless ``overwrite``.
 
     Returns:
         int: Labels written by this call.
@@ -58,8 +67,8 @@ def make_sem_seg_labels(config: Union[str, Config],
     refine, walk_cfg = random_walk_settings(cfg, settings)
     model, cfg = init_model(cfg, checkpoint, device)
     if refinement_of(model) != refine:
-        raise TypeError(f'{cfg.filename}: the built model does not match '
-                        f'the refinement {refine!r}')
+        raise InputTypeError(f'{cfg.filename}: the built model does not match '
+                             f'the refinement {refine!r}')
     dataset = build_split_dataset(cfg, split, data_root)
     return generate_random_walk_labels(
         model,
@@ -71,4 +80,9 @@ def make_sem_seg_labels(config: Union[str, Config],
         num_workers=num_workers,
         rank=rank,
         world_size=world_size,
-        progress=progress)
+        progress=progress,
+        source=dict(
+            model=cfg.model.to_dict(),
+            checkpoint=file_digest(checkpoint),
+            data_root=osp.realpath(dataset.data_root)),
+        overwrite=overwrite)

@@ -15,13 +15,16 @@ from mmengine.dataset import pseudo_collate
 
 from mmwsss.datasets import build_split_dataset
 from mmwsss.pseudo_labels import generate_pseudo_labels
-from mmwsss.utils import remove_stale_tmp_files, save_json, save_palette_png
+from mmwsss.utils import (file_digest, folder_fingerprint, prepare_output_dir,
+                          remove_stale_tmp_files, save_palette_png)
+from mmwsss.utils.errors import InputFileNotFoundError, InputKeyError
 from mmwsss.visualization import render_label_grid
 from .config import load_config
 from .data_roots import (check_data_root, num_foreground_classes,
                          pseudo_label_train_set, split_ids)
 from .model import init_model
-from .stages import (StageRecord, evaluate_label_stage, run_stage,
+from .stages import (StageRecord, config_inputs, data_identity,
+                     evaluate_label_stage, run_stage, save_summary,
                      train_and_test)
 
 
@@ -30,11 +33,14 @@ def make_sec_labels(config: str,
                     out_dir: str,
                     split: str = 'train',
                     data_root: Optional[str] = None,
-                    device: Optional[str] = None) -> int:
+                    device: Optional[str] = None,
+                    overwrite: bool = False) -> int:
     """Write SEC's predictions for the images of ``split`` as palette PNGs
     ``<out_dir>/<id>.png`` at the original image size, with the model's
     test settings (``test_cfg``: SEC's test-time CRF and whether the argmax
-    keeps to the image's classes). Existing labels are kept.
+    keeps to the image's classes). Existing labels are kept when the
+    folder's manifest records the same model, checkpoint and split; a
+    folder made under others is refused unless ``overwrite``.
 
     Args:
         config (str): The trained SEC config.
@@ -43,6 +49,7 @@ def make_sec_labels(config: str,
         split (str): Split whose images are labelled.
         data_root (str, optional): Overrides the config's data root.
         device (str, optional): Inference device.
+        overwrite (bool): Start over a folder made under other settings.
 
     Returns:
         int: Labels written by this call.
@@ -54,7 +61,15 @@ def make_sec_labels(config: str,
         if t['type'] != 'LoadAnnotations'
     ]
     dataset = build_split_dataset(cfg, split, data_root, pipeline=pipeline)
-    os.makedirs(out_dir, exist_ok=True)
+    prepare_output_dir(
+        out_dir,
+        dict(
+            model=cfg.model.to_dict(),
+            checkpoint=file_digest(checkpoint),
+            split=split,
+            data_root=osp.realpath(dataset.data_root)),
+        'SEC labels',
+        overwrite=overwrite)
     remove_stale_tmp_files(out_dir)
     written = 0
     for index in range(len(dataset)):
@@ -74,16 +89,19 @@ def cam_classifier_checkpoint(cam_dir: str) -> str:
     """The checkpoint of the classifier whose CAM files ``cam_dir`` holds,
     from the ``summary.json`` that :func:`~mmwsss.apis.run_seed_pipeline`
     writes beside its ``cams`` folder."""
-    path = osp.join(osp.dirname(osp.abspath(cam_dir)), 'summary.json')
+    seed_dir = osp.dirname(osp.abspath(cam_dir))
+    path = osp.join(seed_dir, 'summary.json')
     summary = {}
     if osp.isfile(path):
         with open(path) as f:
             summary = json.load(f)
-    same_cams = summary.get('cam_dir') and osp.abspath(
-        summary['cam_dir']) == osp.abspath(cam_dir)
-    checkpoint = summary.get('checkpoint')
+    # The summary's paths are relative to its folder (absolute ones stay).
+    same_cams = summary.get('cam_dir') and osp.normpath(
+        osp.join(seed_dir, summary['cam_dir'])) == osp.abspath(cam_dir)
+    checkpoint = summary.get('checkpoint') and osp.join(
+        seed_dir, summary['checkpoint'])
     if not (same_cams and checkpoint and osp.isfile(checkpoint)):
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'{path}: no summary of the classifier that wrote {cam_dir} '
             'naming its checkpoint; pass load_from, or set '
             'init_from_cam_classifier=False in the config')
@@ -99,13 +117,16 @@ def run_sec_seeds(data_root: str,
                   cfg_options: Optional[dict] = None,
                   device: Optional[str] = None,
                   num_workers: int = 2,
-                  load_from: Optional[str] = None) -> dict:
+                  load_from: Optional[str] = None,
+                  root: Optional[str] = None,
+                  cams_fingerprint: Optional[str] = None) -> dict:
     """SEC's seeds: localization cues of ``cam_split`` from the CAM files
     of ``cam_dir`` (``sec_cue_cfg`` of the config, passed to
     :func:`~mmwsss.pseudo_labels.generate_pseudo_labels`), the SEC
     segmentation network trained on them (``<work_dir>/segmentor``), its
     labels of ``seed_split`` (``<work_dir>/labels``) and their mIoU. Each
-    stage is recorded in ``<work_dir>/stages.json`` and skipped on a rerun.
+    stage is recorded in ``<work_dir>/stages.json`` with a fingerprint of
+    its settings and inputs, and skipped on a rerun under the same one.
 
     Args:
         data_root (str): Dataset in VOC layout (``classes.txt`` optional)
@@ -124,6 +145,10 @@ def run_sec_seeds(data_root: str,
             ``init_from_cam_classifier`` (the demo: no ImageNet weights
             offline), the checkpoint of the CAM classifier that wrote
             ``cam_dir`` (see :func:`cam_classifier_checkpoint`).
+        root (str, optional): The work dir of the whole run, see
+            :class:`~mmwsss.apis.stages.StageRecord`.
+        cams_fingerprint (str, optional): Fingerprint of the stage that
+            wrote ``cam_dir``; default its folder's manifest.
 
     Returns:
         dict: The summary, also written to ``<work_dir>/summary.json``:
@@ -131,24 +156,33 @@ def run_sec_seeds(data_root: str,
         and ``cue_ignored_fraction`` (the cues', where ``seed_split`` is
         part of ``cam_split``), ``val_miou`` (the network's on the config's
         test split), ``seconds_per_iter``, ``checkpoint``, ``label_dir``,
-        ``stage_seconds``; ``seed_threshold``, ``background_miou`` and
+        ``stage_seconds``, ``config_file`` (the config trained) and
+        ``fingerprints``; ``seed_threshold``, ``background_miou`` and
         ``classifier_map`` are None (no threshold, no classifier).
     """
     check_data_root(data_root, sorted({cam_split, seed_split}))
+    data_root = osp.abspath(data_root)
     num_classes = num_foreground_classes(data_root, cam_split)
+    work_dir = osp.abspath(work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    record = StageRecord(work_dir)
+    record = StageRecord(work_dir, root=root)
+    data = data_identity(data_root)
+    cams = cams_fingerprint or folder_fingerprint(cam_dir) or \
+        osp.realpath(cam_dir)
     options = {'model.decode_head.num_classes': num_classes + 1}
     options.update(cfg_options or {})
     cfg = load_config(config, options, data_root=data_root)
     if cfg.get('sec_cue_cfg') is None:
-        raise KeyError(f'{config}: an SEC config needs a top-level '
-                       'sec_cue_cfg (the settings of its localization cues)')
+        raise InputKeyError(
+            f'{config}: an SEC config needs a top-level '
+            'sec_cue_cfg (the settings of its localization cues)')
     cue_cfg = dict(cfg.sec_cue_cfg)
 
     cue_dir = osp.join(work_dir, 'cues')
-    run_stage(
-        record, 'cues', lambda: dict(
+    cues = run_stage(
+        record,
+        'cues',
+        lambda: dict(
             label_dir=cue_dir,
             settings=cue_cfg,
             written=generate_pseudo_labels(
@@ -159,26 +193,31 @@ def run_sec_seeds(data_root: str,
                 num_classes=num_classes,
                 num_workers=num_workers,
                 progress=False,
-                **cue_cfg)))
+                overwrite=True,
+                **cue_cfg)),
+        inputs=dict(
+            cams=cams, settings=cue_cfg, split=cam_split, data_root=data),
+        folders=[cue_dir])
     cue_eval = None
     seed_ids = set(split_ids(data_root, seed_split))
     if seed_ids <= set(split_ids(data_root, cam_split)):
-        cue_eval = evaluate_label_stage(
-            record, 'cue_eval', cue_dir, data_root, seed_split,
-            osp.join(work_dir, f'cue_eval_{seed_split}.json'))
+        cue_eval = evaluate_label_stage(record, 'cue_eval', cues, data_root,
+                                        seed_split)
+
+    if load_from is not None:
+        cfg.load_from = load_from
+    elif not cfg.get('load_from') and cfg.get('init_from_cam_classifier'):
+        cfg.load_from = cam_classifier_checkpoint(cam_dir)
+    cfg.train_dataloader.dataset = pseudo_label_train_set(
+        cfg.train_dataloader.dataset, data_root, cam_split, cue_dir)
+    train_dir = osp.join(work_dir, 'segmentor')
 
     def train():
-        if load_from is not None:
-            cfg.load_from = load_from
-        elif not cfg.get('load_from') and cfg.get('init_from_cam_classifier'):
-            cfg.load_from = cam_classifier_checkpoint(cam_dir)
-        cfg.train_dataloader.dataset = pseudo_label_train_set(
-            cfg.train_dataloader.dataset, data_root, cam_split, cue_dir)
-        train_dir = osp.join(work_dir, 'segmentor')
         os.makedirs(train_dir, exist_ok=True)
         config_path = osp.join(train_dir, 'sec_config.py')
         cfg.dump(config_path)
-        checkpoint, metrics, seconds_per_iter = train_and_test(cfg, train_dir)
+        checkpoint, metrics, seconds_per_iter = train_and_test(
+            cfg.copy(), train_dir)
         return dict(
             config=config_path,
             load_from=cfg.get('load_from'),
@@ -186,10 +225,20 @@ def run_sec_seeds(data_root: str,
             metrics=metrics,
             seconds_per_iter=seconds_per_iter)
 
-    trained = run_stage(record, 'train', train)
+    trained = run_stage(
+        record,
+        'train',
+        train,
+        inputs=dict(
+            config=config_inputs(cfg),
+            cues=cues['fingerprint'],
+            data_root=data),
+        folders=[train_dir])
     label_dir = osp.join(work_dir, 'labels')
-    run_stage(
-        record, 'labels', lambda: dict(
+    label_stage = run_stage(
+        record,
+        'labels',
+        lambda: dict(
             label_dir=label_dir,
             written=make_sec_labels(
                 trained['config'],
@@ -197,16 +246,25 @@ def run_sec_seeds(data_root: str,
                 label_dir,
                 split=seed_split,
                 data_root=data_root,
-                device=device)))
-    labels = evaluate_label_stage(
-        record, 'label_eval', label_dir, data_root, seed_split,
-        osp.join(work_dir, f'label_eval_{seed_split}.json'))
+                device=device,
+                overwrite=True)),
+        inputs=dict(
+            trained=trained['fingerprint'], split=seed_split,
+            data_root=data),
+        folders=[label_dir])
+    labels = evaluate_label_stage(record, 'label_eval', label_stage,
+                                  data_root, seed_split)
 
-    figure = osp.join(work_dir, 'figures', 'labels.png')
-    if not osp.isfile(figure):
-        ids = split_ids(data_root, seed_split)[:4]
-        render_label_grid(data_root, label_dir, ids, figure, title='SEC',
-                          split=seed_split)
+    figure_dir = osp.join(work_dir, 'figures')
+    figure = osp.join(figure_dir, 'labels.png')
+    run_stage(
+        record,
+        'figures',
+        lambda: dict(figure=render_label_grid(
+            data_root, label_dir, split_ids(data_root, seed_split)[:4],
+            figure, title='SEC', split=seed_split)),
+        inputs=dict(labels=label_stage['fingerprint']),
+        folders=[figure_dir])
 
     summary = dict(
         data_root=osp.abspath(data_root),
@@ -226,7 +284,12 @@ def run_sec_seeds(data_root: str,
         load_from=trained.get('load_from'),
         seconds_per_iter=trained['seconds_per_iter'],
         checkpoint=trained['checkpoint'],
-        label_dir=osp.abspath(label_dir),
+        config_file=trained['config'],
+        label_dir=label_dir,
+        fingerprints=dict(
+            cues=cues['fingerprint'],
+            train=trained['fingerprint'],
+            labels=label_stage['fingerprint']),
         stage_seconds=record.seconds())
-    save_json(summary, osp.join(work_dir, 'summary.json'))
+    save_summary(summary, work_dir)
     return summary

@@ -6,14 +6,21 @@ import os.path as osp
 import sys
 import time
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from typing import Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmwsss.evaluation import evaluate_pseudo_labels, format_pseudo_label_table
-from mmwsss.utils import check_checkpoint_fits, save_json
+from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
+                               format_pseudo_label_table, format_seed_table)
+from mmwsss.pseudo_labels import seed_eval_path
+from mmwsss.utils import (changed_settings, check_checkpoint_fits,
+                          clear_folder, describe_changes, fingerprint,
+                          flatten_settings, portable, save_evaluation,
+                          save_json)
+from mmwsss.utils.errors import (InputFileNotFoundError, InputValueError,
+                                 SettingsChangedError)
 
 # Whether stages stream mmengine's logs to the console. When quiet, each
 # stage prints one line (and a live iteration count while it trains) and
@@ -57,38 +64,142 @@ def stage_output(log_file: str) -> Iterator[None]:
     stream.flush()
 
 
-class StageRecord:
-    """Finished stages and their outputs, kept in ``stages.json``."""
+#: What a rerun does with a stage whose settings changed: ``'rerun'`` it
+#: (and, through their fingerprints, every stage that reads it) or
+#: ``'stop'`` with the changed settings named. A stale result is never
+#: reused.
+ON_CHANGE_CHOICES = ('rerun', 'stop')
+# This process's stages: finished (by label) and the one running, for the
+# line Ctrl-C prints.
+_PROGRESS = dict(finished=[], running=None, on_change='rerun')
 
-    def __init__(self, work_dir: str):
-        self.work_dir = work_dir
-        self.path = osp.join(work_dir, 'stages.json')
+
+def set_on_change(on_change: str) -> None:
+    """Choose what a rerun does with a stage whose settings changed; see
+    :data:`ON_CHANGE_CHOICES`."""
+    if on_change not in ON_CHANGE_CHOICES:
+        raise InputValueError(f'on_change must be one of '
+                              f'{ON_CHANGE_CHOICES}, got {on_change!r}')
+    _PROGRESS['on_change'] = on_change
+
+
+def interrupted_stages() -> str:
+    """What this process finished and where it stopped, for the line a
+    tool prints on Ctrl-C."""
+    finished = _PROGRESS['finished']
+    parts = []
+    if finished:
+        parts.append('finished: ' + ', '.join(finished))
+    if _PROGRESS['running']:
+        parts.append(f"stopped in {_PROGRESS['running']}")
+    return '; '.join(parts)
+
+
+class StageRecord:
+    """The stages of a work dir, kept in ``<work_dir>/stages.json``: per
+    stage its status (``running`` / ``finished``), the fingerprint and
+    flattened settings it was computed under, its seconds and its outputs.
+
+    Output paths inside ``root`` (the pipeline's work dir) are stored
+    relative to ``work_dir`` and resolved on reading, so a moved or copied
+    work dir reads its own files.
+
+    Args:
+        work_dir (str): The folder whose stages are recorded.
+        root (str, optional): The work dir of the whole run (default
+            ``work_dir``): fingerprints write paths under it relative to
+            it.
+    """
+
+    def __init__(self, work_dir: str, root: Optional[str] = None):
+        self.work_dir = osp.abspath(work_dir)
+        self.root = osp.abspath(root or work_dir)
+        self.path = osp.join(self.work_dir, 'stages.json')
         self.stages = {}
+        # The stages run or skipped by this process, in order.
+        self.used = []
         if osp.isfile(self.path):
             with open(self.path) as f:
                 self.stages = json.load(f)
 
+    def entry(self, name: str) -> Optional[dict]:
+        """The raw record of stage ``name``, or None."""
+        return self.stages.get(name)
+
     def done(self, name: str) -> bool:
-        return name in self.stages
+        """Whether ``name`` finished (under whatever settings)."""
+        entry = self.entry(name)
+        return entry is not None and entry.get('status') == 'finished'
 
     def get(self, name: str) -> dict:
-        return self.stages[name]
+        """The outputs of ``name`` with their paths resolved, its
+        ``seconds`` and ``fingerprint``."""
+        entry = self.stages[name]
+        outputs = dict(entry.get('outputs', {}))
+        for key in entry.get('paths', ()):
+            outputs[key] = osp.normpath(osp.join(self.work_dir, outputs[key]))
+        return dict(
+            outputs,
+            seconds=entry.get('seconds', 0.0),
+            fingerprint=entry.get('fingerprint'))
 
-    def finish(self, name: str, seconds: float, **outputs) -> None:
-        self.stages[name] = dict(seconds=round(seconds, 1), **outputs)
+    def _save(self) -> None:
         save_json(self.stages, self.path)
 
+    def start(self, name: str, digest: str, inputs: dict) -> None:
+        """Record that ``name`` runs under ``inputs`` (fingerprint
+        ``digest``), so that an interruption resumes only under them."""
+        self.stages[name] = dict(
+            status='running', fingerprint=digest, inputs=inputs)
+        self._save()
+
+    def finish(self, name: str, seconds: float, **outputs) -> None:
+        """Record ``name`` as finished with ``outputs``."""
+        entry = self.stages.setdefault(
+            name, dict(fingerprint=None, inputs={}))
+        paths = []
+        for key, value in outputs.items():
+            inside = isinstance(value, str) and osp.isabs(value) and (
+                osp.normpath(value) + os.sep).startswith(self.root + os.sep)
+            if inside:
+                outputs[key] = osp.relpath(value, self.work_dir)
+                paths.append(key)
+        entry.update(
+            status='finished',
+            seconds=round(seconds, 1),
+            outputs=outputs,
+            paths=paths)
+        self._save()
+
     def seconds(self) -> Dict[str, float]:
-        return {k: v['seconds'] for k, v in self.stages.items()}
+        """Seconds of the stages this process ran or skipped (all finished
+        ones when it used none)."""
+        names = self.used or [n for n in self.stages if self.done(n)]
+        return {n: self.stages[n].get('seconds', 0.0) for n in names
+                if self.done(n)}
 
 
 def _last_checkpoint(work_dir):
+    """The checkpoint that mmengine's ``last_checkpoint`` names, looked up
+    in ``work_dir`` itself: the file records an absolute path, which points
+    into the original folder after a work dir was moved."""
     path = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(path):
         return None
     with open(path) as f:
-        checkpoint = f.read().strip()
+        checkpoint = osp.join(work_dir, osp.basename(f.read().strip()))
     return checkpoint if osp.isfile(checkpoint) else None
+
+
+def with_rng_state(cfg: Config) -> Config:
+    """Add :class:`~mmwsss.engine.hooks.RNGStateHook` to ``cfg`` (once), so
+    that a resumed run continues the random draws of the interrupted one.
+    """
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(h.get('type') == 'RNGStateHook' for h in hooks):
+        hooks.append(dict(type='RNGStateHook'))
+    cfg.custom_hooks = hooks
+    return cfg
 
 
 def release_dataloader_workers(runner: Runner) -> None:
@@ -121,11 +232,17 @@ def train_and_test(cfg: Config, work_dir: str, test: bool = True,
         tuple: ``(checkpoint, test metrics, mean seconds per iteration)``.
     """
     cfg.work_dir = work_dir
-    cfg.resume = _last_checkpoint(work_dir) is not None
+    last = _last_checkpoint(work_dir)
+    cfg.resume = last is not None
     if cfg.get('load_from') and not cfg.resume and not osp.isfile(
             cfg.load_from):
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'load_from: no checkpoint at {cfg.load_from}')
+    if cfg.resume:
+        # mmengine resumes from load_from when it is set; name the
+        # checkpoint inside this work dir (see _last_checkpoint).
+        cfg.load_from = last
+    with_rng_state(cfg)
     if not is_verbose():
         cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
             dict(
@@ -156,26 +273,54 @@ def stage_label(record: StageRecord, name: str) -> str:
 def run_stage(record: StageRecord,
               name: str,
               work: Callable[[], dict],
-              summarize: Optional[Callable[[dict], str]] = None) -> dict:
-    """Run ``work()`` (returning a dict of outputs) unless stage ``name`` is
-    recorded as finished; record its outputs and seconds. When quiet, its
-    output goes to ``<work_dir>/logs/<name>.log`` and the console gets one
-    line: the stage, then its seconds and ``summarize(outputs)``.
+              summarize: Optional[Callable[[dict], str]] = None,
+              inputs: Optional[dict] = None,
+              folders: Sequence[str] = ()) -> dict:
+    """Run ``work()`` (returning a dict of outputs) unless stage ``name``
+    finished under the same ``inputs``; record its outputs and seconds.
+
+    ``inputs`` is everything the result depends on: resolved settings,
+    config contents and overrides, the data root and split, and the
+    ``fingerprint`` of each stage it reads. A stage recorded under other
+    inputs (or with no record, or from before fingerprints) reruns, and
+    so, through their fingerprints, does every stage that reads it; with
+    :func:`set_on_change` ``'stop'`` it stops instead, naming the changed
+    settings. Before a rerun its ``folders`` are emptied; an interrupted
+    stage under the same inputs keeps them and resumes.
+
+    When quiet, its output goes to ``<work_dir>/logs/<name>.log`` and the
+    console gets one line: the stage, then its seconds and
+    ``summarize(outputs)``.
 
     Returns:
-        dict: The stage's recorded outputs.
+        dict: The stage's recorded outputs, with its ``fingerprint``.
     """
     label = stage_label(record, name)
-    if record.done(name):
+    inputs = portable(dict(inputs or {}), record.root)
+    flat = flatten_settings(inputs)
+    digest = fingerprint(flat)
+    entry = record.entry(name)
+    if name not in record.used:
+        record.used.append(name)
+    if entry is not None and entry.get('fingerprint') == digest and \
+            entry.get('status') == 'finished':
         if not is_verbose():
-            console(f'{label}: finished earlier, skipped')
+            console(f'{label}: finished earlier under the same settings, '
+                    'skipped')
         return record.get(name)
+    resuming = entry is not None and entry.get('fingerprint') == digest
+    if not resuming:
+        _prepare_rerun(record, label, entry, flat, folders)
     log_file = osp.join(record.work_dir, 'logs', f'{name}.log')
     if not is_verbose():
-        console(f'{label} ...', end='')
+        console(f'{label}{" (resumed)" if resuming else ""} ...', end='')
     start = time.time()
+    record.start(name, digest, flat)
+    _PROGRESS['running'] = label
     with stage_output(log_file):
         outputs = work()
+    _PROGRESS['running'] = None
+    _PROGRESS['finished'].append(label)
     record.finish(name, time.time() - start, **outputs)
     if not is_verbose():
         result = summarize(record.get(name)) if summarize else ''
@@ -186,25 +331,138 @@ def run_stage(record: StageRecord,
     return record.get(name)
 
 
+def _prepare_rerun(record: StageRecord, label: str, entry: Optional[dict],
+                   flat: dict, folders: Sequence[str]) -> None:
+    """Stop (``on_change='stop'``) or empty the folders of a stage about to
+    run under other settings than its record's."""
+    if entry is None:
+        changes = None
+    elif entry.get('fingerprint') is None:
+        changes = 'recorded without its settings (an older mmwsss)'
+    else:
+        changes = describe_changes(
+            changed_settings(entry.get('inputs', {}), flat))
+    stale = [f for f in folders if osp.isdir(f) and os.listdir(f)]
+    if changes is None and not stale:
+        return
+    reason = changes or 'results without a record of their settings'
+    if _PROGRESS['on_change'] == 'stop':
+        raise SettingsChangedError(
+            f'{label}: settings changed since it ran (recorded -> now): '
+            f'{reason}; rerun with --on-change rerun to recompute it and '
+            'what depends on it, or use another work dir')
+    console(f'{label}: settings changed ({reason}); recomputing')
+    for folder in stale:
+        clear_folder(folder)
+
+
 def summarize_json(path: str, template: str) -> str:
     """``template`` filled from the JSON result at ``path``."""
     with open(path) as f:
         return template.format(**json.load(f))
 
 
-def evaluate_label_stage(record: StageRecord, name: str, label_dir: str,
-                         data_root: str, split: str, out: str) -> dict:
-    """Evaluate pseudo labels against the masks of ``split`` once; the
-    result is kept in ``out``."""
+def relative_paths(value: Any, work_dir: str) -> Any:
+    """``value`` with every absolute path inside ``work_dir`` written
+    relative to it, recursively through dicts and lists."""
+    if isinstance(value, dict):
+        return {k: relative_paths(v, work_dir) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [relative_paths(v, work_dir) for v in value]
+    if isinstance(value, str) and osp.isabs(value) and (
+            osp.normpath(value) + os.sep).startswith(
+                osp.abspath(work_dir) + os.sep):
+        return osp.relpath(value, work_dir)
+    return value
+
+
+def save_summary(summary: dict, work_dir: str) -> None:
+    """Write ``<work_dir>/summary.json`` with every path inside the work
+    dir relative to it, so that a moved work dir reports its own files
+    (``data_root`` and other outside paths stay absolute)."""
+    save_json(
+        relative_paths(summary, work_dir), osp.join(work_dir, 'summary.json'))
+
+
+def config_inputs(cfg: Config) -> dict:
+    """A config's content as a stage's input: every key but ``work_dir``
+    (where it runs is not what it computes)."""
+    content = cfg.to_dict()
+    content.pop('work_dir', None)
+    return content
+
+
+def data_identity(data_root: str) -> str:
+    """The data root as stage fingerprints record it: its real path, so
+    that another dataset (or the same one under another name) is another
+    input."""
+    return osp.realpath(data_root)
+
+
+def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
+                         data_root: str, split: str) -> dict:
+    """Evaluate the pseudo labels of stage outputs ``labels`` (their
+    ``label_dir`` and ``fingerprint``) against the masks of ``split``, once
+    per fingerprint; the result is kept inside the label folder as
+    ``pseudo_eval_<split>.json``.
+
+    Returns:
+        dict: The evaluation, with ``fingerprint`` (this stage's).
+    """
+    label_dir = labels['label_dir']
+    out = osp.join(label_dir, f'pseudo_eval_{split}.json')
 
     def work():
         result = evaluate_pseudo_labels(label_dir, data_root, split)
-        save_json(result, out)
+        save_evaluation(result, out)
         print_log(format_pseudo_label_table(result), logger='current')
         return dict(result_json=out)
 
-    run_stage(record, name, work, lambda outputs: summarize_json(
-        outputs['result_json'], 'mIoU {miou:.2f}, precision '
-        '{mean_precision:.2f}, recall {mean_recall:.2f}'))
-    with open(out) as f:
-        return json.load(f)
+    outputs = run_stage(
+        record,
+        name,
+        work,
+        lambda outputs: summarize_json(
+            outputs['result_json'], 'mIoU {miou:.2f}, precision '
+            '{mean_precision:.2f}, recall {mean_recall:.2f}'),
+        inputs=dict(
+            labels=labels['fingerprint'],
+            data_root=data_identity(data_root),
+            split=split))
+    with open(outputs['result_json']) as f:
+        return dict(json.load(f), fingerprint=outputs['fingerprint'])
+
+
+def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
+                        data_root: str, split: str) -> dict:
+    """Sweep the background threshold of the CAM files of stage outputs
+    ``cams`` (their ``cam_dir`` and ``fingerprint``) on ``split``, once per
+    fingerprint; kept inside the CAM folder as ``seed_eval_<split>.json``,
+    where :func:`~mmwsss.pseudo_labels.resolve_pseudo_label_settings` finds
+    its best threshold.
+
+    Returns:
+        dict: The sweep, with ``fingerprint`` (this stage's).
+    """
+    cam_dir = cams['cam_dir']
+    out = seed_eval_path(cam_dir, split)
+
+    def work():
+        result = evaluate_seeds(cam_dir, data_root, split)
+        save_evaluation(result, out)
+        print_log(format_seed_table(result), logger='current')
+        return dict(seed_json=out)
+
+    outputs = run_stage(
+        record,
+        name,
+        work,
+        lambda out: summarize_json(
+            out['seed_json'], 'seed mIoU {best_miou:.2f} at background '
+            '{best_threshold:.2f}'),
+        inputs=dict(
+            cams=cams['fingerprint'],
+            data_root=data_identity(data_root),
+            split=split))
+    with open(outputs['seed_json']) as f:
+        return dict(json.load(f), fingerprint=outputs['fingerprint'])

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike
 
 from mmwsss.utils import atomic_write
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 
 #: Stride of IRN's ``cam`` entry relative to the image.
 CAM_STRIDE = 4
@@ -40,36 +41,44 @@ def validate_cam_dict(
     if not isinstance(cam, dict) or 'keys' not in cam or \
             'high_res' not in cam:
         found = sorted(cam) if isinstance(cam, dict) else type(cam).__name__
-        raise ValueError(f'{path}: a CAM file must hold a dict with "keys" '
-                         f'and "high_res", found {found}')
+        raise InputValueError(
+            f'{path}: a CAM file must hold a dict with "keys" '
+            f'and "high_res", found {found}')
     keys = np.asarray(cam['keys'])
     high_res = np.asarray(cam['high_res'])
     if keys.ndim != 1 or (keys.size and not np.issubdtype(
             keys.dtype, np.integer)):
-        raise ValueError(f'{path}: "keys" must be a 1-D integer array, got '
-                         f'{keys.dtype} {keys.shape}')
+        raise InputValueError(
+            f'{path}: "keys" must be a 1-D integer array, got '
+            f'{keys.dtype} {keys.shape}')
     if high_res.ndim != 3 or high_res.shape[0] != keys.shape[0]:
-        raise ValueError(f'{path}: "high_res" must be [len(keys), H, W] = '
-                         f'[{keys.shape[0]}, H, W], got {high_res.shape}')
+        raise InputValueError(
+            f'{path}: "high_res" must be [len(keys), H, W] = '
+            f'[{keys.shape[0]}, H, W], got {high_res.shape}')
     if num_classes is not None and keys.size and (keys.min() < 0 or
                                                   keys.max() >= num_classes):
-        raise ValueError(f'{path}: class indices {keys.tolist()} fall outside '
-                         f'[0, {num_classes}) foreground classes')
+        raise InputValueError(
+            f'{path}: class indices {keys.tolist()} fall outside '
+            f'[0, {num_classes}) foreground classes')
     if shape is not None and tuple(high_res.shape[1:]) != tuple(shape):
-        raise ValueError(f'{path}: CAMs are {tuple(high_res.shape[1:])} but '
-                         f'the image is {tuple(shape)}')
+        raise InputValueError(
+            f'{path}: CAMs are {tuple(high_res.shape[1:])} but '
+            f'the image is {tuple(shape)}')
     if high_res.size and not np.isfinite(high_res).all():
-        raise ValueError(f'{path}: "high_res" holds NaN or infinite values')
+        raise InputValueError(
+            f'{path}: "high_res" holds NaN or infinite values')
     checked = dict(keys=keys.astype(np.int64), high_res=high_res)
     if cam.get('cam') is not None:
         strided = np.asarray(cam['cam'], dtype=np.float32)
         expected = (keys.shape[0], ) + strided_size(high_res.shape[1:])
         if strided.shape != expected:
-            raise ValueError(f'{path}: "cam" must be [len(keys), (H-1)//4+1, '
-                             f'(W-1)//4+1] = {list(expected)}, got '
-                             f'{list(strided.shape)}')
+            raise InputValueError(
+                f'{path}: "cam" must be [len(keys), (H-1)//4+1, '
+                f'(W-1)//4+1] = {list(expected)}, got '
+                f'{list(strided.shape)}')
         if strided.size and not np.isfinite(strided).all():
-            raise ValueError(f'{path}: "cam" holds NaN or infinite values')
+            raise InputValueError(
+                f'{path}: "cam" holds NaN or infinite values')
         checked['cam'] = strided
     return checked
 
@@ -107,10 +116,10 @@ def load_cam_file(
     try:
         cam = np.load(path, allow_pickle=True)
     except FileNotFoundError:
-        raise FileNotFoundError(f'CAM file not found: {path}') from None
+        raise InputFileNotFoundError(f'CAM file not found: {path}') from None
     except Exception as e:
-        raise ValueError(f'{path}: not a readable .npy CAM file '
-                         f'({type(e).__name__}: {e})') from None
+        raise InputValueError(f'{path}: not a readable .npy CAM file '
+                              f'({type(e).__name__}: {e})') from None
     if isinstance(cam, np.ndarray) and cam.dtype == object and cam.ndim == 0:
         cam = cam.item()
     return validate_cam_dict(cam, path, num_classes, shape)

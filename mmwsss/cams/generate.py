@@ -1,5 +1,5 @@
 """Write IRN-format CAM files for a dataset split, resumably."""
-import os
+import hashlib
 import os.path as osp
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -8,6 +8,7 @@ from typing import Iterator, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.dist import barrier
 from mmengine.model import BaseModel
 from mmengine.utils import ProgressBar
 from mmseg.utils import SampleList
@@ -16,7 +17,9 @@ from torch.utils.data import DataLoader, Subset
 
 from mmwsss.models.segmentors import CAMClassifier
 from mmwsss.models.utils.cam_inference import normalize_cams
-from mmwsss.utils import remove_stale_tmp_files
+from mmwsss.utils import (fingerprint, prepare_output_dir,
+                          remove_stale_tmp_files)
+from mmwsss.utils.errors import InputValueError
 from .cam_file import CAM_STRIDE, save_cam_file
 from .gradcam import GRADCAM_NORMS, GradCAM
 
@@ -35,9 +38,16 @@ def generate_cams(model: CAMClassifier,
                   num_workers: int = 2,
                   rank: int = 0,
                   world_size: int = 1,
-                  progress: bool = True) -> int:
+                  progress: bool = True,
+                  source: Optional[dict] = None,
+                  overwrite: bool = False) -> int:
     """Run multi-scale + flip CAM inference over ``dataset`` and write one
     ``<img_id>.npy`` per image into ``out_dir``.
+
+    What the files depend on (``source``, the inference settings, the
+    split's ids) is recorded in ``<out_dir>/manifest.json``: a folder made
+    under other settings is refused, naming them, unless ``overwrite``
+    starts it over (see :func:`~mmwsss.utils.prepare_output_dir`).
 
     Only the classes in each image's label are kept; each map is ReLU'd,
     summed over scales and flips and divided by its maximum. Files are
@@ -66,19 +76,48 @@ def generate_cams(model: CAMClassifier,
         rank (int): This process's shard of the ids.
         world_size (int): Number of shards.
         progress (bool): Show a progress bar.
+        source (dict, optional): What the model is, for the manifest: its
+            config and checkpoint digest (see
+            :func:`mmwsss.apis.make_cams`); default a digest of the
+            model's weights.
+        overwrite (bool): Start over a folder made under other settings.
 
     Returns:
         int: Number of CAM files written by this call.
     """
     if method not in ('cam', 'gradcam', 'gradcam++'):
-        raise ValueError(f"method must be 'cam', 'gradcam' or 'gradcam++', "
-                         f'got {method!r}')
+        raise InputValueError(
+            f"method must be 'cam', 'gradcam' or 'gradcam++', "
+            f'got {method!r}')
     if gradcam_norm is None:
         gradcam_norm = model.test_cfg.get('gradcam_norm', 'minmax')
     if gradcam_norm not in GRADCAM_NORMS:
-        raise ValueError(f'gradcam_norm must be one of {GRADCAM_NORMS}, got '
-                         f'{gradcam_norm!r}')
-    os.makedirs(out_dir, exist_ok=True)
+        raise InputValueError(
+            f'gradcam_norm must be one of {GRADCAM_NORMS}, got '
+            f'{gradcam_norm!r}')
+    if source is None:
+        source = dict(
+            model=type(model).__name__, weights=weights_digest(model))
+    settings = dict(
+        source=source,
+        scales=list(scales),
+        flip=flip,
+        method=method,
+        target_layer=target_layer,
+        gradcam_norm=None if method == 'cam' else gradcam_norm,
+        ids=fingerprint(
+            dict(ids=[
+                dataset.get_data_info(i)['img_id']
+                for i in range(len(dataset))
+            ])))
+    # The first rank checks (and may start over) the folder; the others
+    # then check what it recorded.
+    if rank == 0:
+        prepare_output_dir(out_dir, settings, 'CAM files', overwrite)
+    if world_size > 1:
+        barrier()
+    if rank != 0:
+        prepare_output_dir(out_dir, settings, 'CAM files', write=False)
     # Shards are fixed by index, so ranks need no communication and a rerun
     # with any number of ranks completes exactly the missing files.
     shard = {
@@ -135,6 +174,15 @@ def generate_cams(model: CAMClassifier,
     if bar is not None:
         print()
     return written
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """A digest of a model's weights and buffers (16 hex digits)."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def preprocess_groups(model: BaseModel,

@@ -5,6 +5,7 @@ import torch
 from torch import Tensor
 
 from mmwsss.models.segmentors import CAMClassifier
+from mmwsss.utils.errors import InputKeyError, InputValueError
 
 #: How each forward pass's maps are normalised before the multi-scale sum:
 #: ``'minmax'`` as pytorch-grad-cam's ``scale_cam_image``, ``'max'`` by the
@@ -22,8 +23,8 @@ def normalize_maps(maps: Tensor,
     ``'none'`` returns ``maps`` unchanged.
     """
     if norm not in GRADCAM_NORMS:
-        raise ValueError(f'Grad-CAM normalisation must be one of '
-                         f'{GRADCAM_NORMS}, got {norm!r}')
+        raise InputValueError(f'Grad-CAM normalisation must be one of '
+                              f'{GRADCAM_NORMS}, got {norm!r}')
     if norm == 'none':
         return maps
     flat = maps.flatten(-2)
@@ -75,11 +76,11 @@ class GradCAM:
                  target_layer: Optional[str] = None,
                  norm: str = 'none') -> None:
         if method not in ('gradcam', 'gradcam++'):
-            raise ValueError(
+            raise InputValueError(
                 f"method must be 'gradcam' or 'gradcam++', got {method!r}")
         if norm not in GRADCAM_NORMS:
-            raise ValueError(f'Grad-CAM normalisation must be one of '
-                             f'{GRADCAM_NORMS}, got {norm!r}')
+            raise InputValueError(f'Grad-CAM normalisation must be one of '
+                                  f'{GRADCAM_NORMS}, got {norm!r}')
         self.model = model
         self.method = method
         self.norm = norm
@@ -87,8 +88,8 @@ class GradCAM:
         try:
             self.layer = model.get_submodule(name)
         except AttributeError:
-            raise KeyError(f'target layer {name!r} is not a module of '
-                           f'{type(model).__name__}') from None
+            raise InputKeyError(f'target layer {name!r} is not a module of '
+                                f'{type(model).__name__}') from None
 
     def __call__(self, images: Tensor) -> Tensor:
         """Maps ``[B, K, h, w]`` of every class: ReLU'd and normalised per

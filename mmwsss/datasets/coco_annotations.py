@@ -12,6 +12,7 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmwsss.utils import save_palette_png
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 
 if TYPE_CHECKING:
     from pycocotools.coco import COCO
@@ -21,16 +22,18 @@ def load_coco(ann_file: str) -> 'COCO':
     """Load an instances JSON with pycocotools; errors name the file."""
     from pycocotools.coco import COCO
     if not osp.isfile(ann_file):
-        raise FileNotFoundError(f'annotation file not found: {ann_file}')
+        raise InputFileNotFoundError(f'annotation file not found: {ann_file}')
     try:
         with open(ann_file) as f:
             dataset = json.load(f)
     except json.JSONDecodeError as e:
-        raise ValueError(f'{ann_file}: the JSON does not parse: {e}') from None
+        raise InputValueError(
+            f'{ann_file}: the JSON does not parse: {e}') from None
     for key in ('images', 'annotations', 'categories'):
         if not isinstance(dataset.get(key), list):
-            raise ValueError(f'{ann_file}: an instances JSON needs a list '
-                             f'"{key}"')
+            raise InputValueError(
+                f'{ann_file}: an instances JSON needs a list '
+                f'"{key}"')
     coco = COCO()
     coco.dataset = dataset
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints
@@ -57,11 +60,13 @@ def coco_image_labels(coco: 'COCO',
     }
     for ann in coco.dataset['annotations']:
         if ann.get('category_id') not in index:
-            raise ValueError(f"{ann_file}: annotation {ann.get('id')} has "
-                             f"unknown category_id {ann.get('category_id')}")
+            raise InputValueError(
+                f"{ann_file}: annotation {ann.get('id')} has "
+                f"unknown category_id {ann.get('category_id')}")
         if ann.get('image_id') not in labels:
-            raise ValueError(f"{ann_file}: annotation {ann.get('id')} refers "
-                             f"to unknown image_id {ann.get('image_id')}")
+            raise InputValueError(
+                f"{ann_file}: annotation {ann.get('id')} refers "
+                f"to unknown image_id {ann.get('image_id')}")
         labels[ann['image_id']][index[ann['category_id']] - 1] = 1.0
     return labels
 

@@ -8,6 +8,8 @@ import numpy as np
 from mmseg.registry import DATASETS
 
 from mmwsss.utils import image_size
+from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
+                                 InputValueError)
 from .coco_annotations import coco_image_labels, load_coco
 from .image_labels import format_ids, with_background
 from .wsss_base import WSSSBaseDataset
@@ -133,8 +135,9 @@ class WSSSCOCODataset(WSSSBaseDataset):
     @staticmethod
     def _need_split(split: Optional[str]) -> str:
         if not split:
-            raise ValueError('a COCO-layout root keeps every split in its '
-                             'own folders: name the split (e.g. val2014)')
+            raise InputValueError(
+                'a COCO-layout root keeps every split in its '
+                'own folders: name the split (e.g. val2014)')
         return split
 
     @classmethod
@@ -142,7 +145,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
         path = osp.abspath(
             osp.join(data_root, cls.ann_file_of(cls._need_split(split))))
         if not osp.isfile(path):
-            raise FileNotFoundError(f'annotation file not found: {path}')
+            raise InputFileNotFoundError(f'annotation file not found: {path}')
         stat = os.stat(path)
         return _load_split_index(path, stat.st_mtime_ns, stat.st_size)
 
@@ -162,7 +165,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
         """Fail unless ``data_root`` has ``<split>/`` and
         ``annotations/instances_<split>.json`` of every split."""
         if not osp.isdir(data_root):
-            raise FileNotFoundError(f'data root not found: {data_root}')
+            raise InputFileNotFoundError(f'data root not found: {data_root}')
         required = []
         for split in splits:
             required += [split, cls.ann_file_of(split)]
@@ -170,7 +173,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
             p for p in required if not osp.exists(osp.join(data_root, p))
         ]
         if missing:
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{data_root} is not in COCO layout: missing {missing}')
 
     @classmethod
@@ -194,8 +197,8 @@ class WSSSCOCODataset(WSSSBaseDataset):
         the split's instances JSON."""
         index = cls._split_index(data_root, split)
         if img_id not in index.files:
-            raise KeyError(f'{img_id!r} is not an image of '
-                           f'{cls.ann_file_of(split)} under {data_root}')
+            raise InputKeyError(f'{img_id!r} is not an image of '
+                                f'{cls.ann_file_of(split)} under {data_root}')
         return osp.join(data_root, split, index.files[img_id])
 
     @classmethod
@@ -208,7 +211,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
         if split is None:
             files = cls._instance_files(data_root)
             if not files:
-                raise FileNotFoundError(
+                raise InputFileNotFoundError(
                     f'{data_root} has no annotations/instances_*.json')
             split = osp.basename(files[0])[len('instances_'):-len('.json')]
         return with_background(cls._split_index(data_root, split).foreground)
@@ -216,7 +219,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix['img_path']
         if not osp.isdir(img_dir):
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{self.ann_file}: image folder {img_dir} not found (expected '
                 'the COCO layout train2014/, val2014/, annotations/)')
         seg_dir = self.data_prefix.get('seg_map_path')
@@ -245,7 +248,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
                     reduce_zero_label=self.reduce_zero_label,
                     seg_fields=[]))
         if missing:
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{self.ann_file} lists {len(missing)} image(s) missing from '
                 f'{img_dir}: {format_ids(missing)}')
         self._check_image_files(info['img_path'] for info in data_list)
@@ -256,7 +259,7 @@ class WSSSCOCODataset(WSSSBaseDataset):
     def _check_seg_maps(self, data_list, seg_dir):
         absent = [i['img_id'] for i in data_list if i['seg_map_path'] is None]
         if absent:
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{seg_dir}: {len(absent)} of {len(data_list)} label PNGs are '
                 f'missing: {format_ids(absent)}')
         for info in data_list:
@@ -264,6 +267,6 @@ class WSSSCOCODataset(WSSSBaseDataset):
             width = self.coco.imgs[info['coco_id']]['width']
             size = image_size(info['seg_map_path'], 'label')
             if size != (width, height):
-                raise ValueError(
+                raise InputValueError(
                     f"{info['seg_map_path']}: label is {size[0]}x{size[1]} "
                     f'but the image is {width}x{height}')

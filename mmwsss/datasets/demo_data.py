@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from mmwsss.utils import save_palette_png
+from mmwsss.utils.errors import InputValueError
 from .image_labels import split_file
 
 DEMO_CLASSES = ('beetle', 'fish', 'bird', 'frog', 'snail')
@@ -91,8 +92,9 @@ def render_demo_image(seed: int,
         0-based foreground class indices.
     """
     if not 1 <= num_classes <= len(DEMO_CLASSES):
-        raise ValueError(f'num_classes must be in [1, {len(DEMO_CLASSES)}], '
-                         f'got {num_classes}')
+        raise InputValueError(
+            f'num_classes must be in [1, {len(DEMO_CLASSES)}], '
+            f'got {num_classes}')
     rng = np.random.default_rng(seed)
     size = image_size
     canvas = 0.25 + 0.5 * _smooth_noise(rng, size, 5)

@@ -6,6 +6,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
+
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car',
                'cat', 'chair', 'cow', 'diningtable', 'dog', 'horse',
                'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train',
@@ -20,12 +22,12 @@ def read_class_names(path: str) -> Tuple[str, ...]:
     with open(path) as f:
         names = [line.strip() for line in f if line.strip()]
     if not names:
-        raise ValueError(f'{path}: no class names found')
+        raise InputValueError(f'{path}: no class names found')
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f'{path}: class names repeat: {duplicates}')
+        raise InputValueError(f'{path}: class names repeat: {duplicates}')
     if BACKGROUND in names:
-        raise ValueError(
+        raise InputValueError(
             f'{path}: list only foreground classes; background is class 0 '
             'implicitly')
     return tuple(names)
@@ -58,13 +60,13 @@ def check_voc_layout(data_root: str,
     layout: ``JPEGImages/``, ``Annotations/`` (when ``annotations``) and
     ``ImageSets/Segmentation/<split>.txt`` of every split."""
     if not osp.isdir(data_root):
-        raise FileNotFoundError(f'data root not found: {data_root}')
+        raise InputFileNotFoundError(f'data root not found: {data_root}')
     required = ['JPEGImages'] + (['Annotations'] if annotations else []) + [
         split_file(s) for s in splits
     ]
     missing = [p for p in required if not osp.exists(osp.join(data_root, p))]
     if missing:
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'{data_root} is not in PASCAL VOC layout: missing {missing}')
 
 
@@ -77,11 +79,11 @@ def format_ids(ids: Sequence[str], limit: int = 5) -> str:
 def read_split_ids(path: str) -> List[str]:
     """Read image ids from a split file (first token of each line)."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'split file not found: {path}')
+        raise InputFileNotFoundError(f'split file not found: {path}')
     with open(path) as f:
         ids = [line.split()[0] for line in f if line.strip()]
     if not ids:
-        raise ValueError(f'{path}: the split file lists no image ids')
+        raise InputValueError(f'{path}: the split file lists no image ids')
     return ids
 
 
@@ -96,18 +98,19 @@ def labels_from_xml(xml_path: str,
     try:
         root = ET.parse(xml_path).getroot()
     except FileNotFoundError:
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'annotation file not found: {xml_path}') from None
     except ET.ParseError as e:
-        raise ValueError(f'{xml_path}: the XML does not parse: {e}') from None
+        raise InputValueError(
+            f'{xml_path}: the XML does not parse: {e}') from None
     labels = np.zeros(len(class_names), dtype=np.float32)
     for obj in root.findall('object'):
         name_el = obj.find('name')
         if name_el is None or not (name_el.text or '').strip():
-            raise ValueError(f'{xml_path}: an <object> has no <name>')
+            raise InputValueError(f'{xml_path}: an <object> has no <name>')
         name = name_el.text.strip()
         if name not in class_names:
-            raise ValueError(
+            raise InputValueError(
                 f'{xml_path}: object name {name!r} is not one of the '
                 f'{len(class_names)} classes {list(class_names)}')
         labels[class_names.index(name)] = 1.0
@@ -129,16 +132,16 @@ def load_cls_labels(npy_path: str, img_ids: Sequence[str],
         dict: ``img_id -> float32 [num_classes]``.
     """
     if not osp.isfile(npy_path):
-        raise FileNotFoundError(f'label file not found: {npy_path}')
+        raise InputFileNotFoundError(f'label file not found: {npy_path}')
     try:
         table = np.load(npy_path, allow_pickle=True).item()
     except Exception as e:
-        raise ValueError(
+        raise InputValueError(
             f'{npy_path}: expected a pickled dict of image id -> label '
             f'vector ({type(e).__name__}: {e})') from None
     if not isinstance(table, dict):
-        raise ValueError(f'{npy_path}: expected a dict, got '
-                         f'{type(table).__name__}')
+        raise InputValueError(f'{npy_path}: expected a dict, got '
+                              f'{type(table).__name__}')
     keys = {}
     for img_id in img_ids:
         key = img_id if img_id in table else _irn_int_id(img_id)
@@ -146,14 +149,14 @@ def load_cls_labels(npy_path: str, img_ids: Sequence[str],
             keys[img_id] = key
     missing = [i for i in img_ids if i not in keys]
     if missing:
-        raise ValueError(
+        raise InputValueError(
             f'{npy_path} disagrees with the split: no labels for '
             f'{len(missing)} of its {len(img_ids)} ids: {format_ids(missing)}')
     labels = {}
     for img_id, key in keys.items():
         vector = np.asarray(table[key], dtype=np.float32).reshape(-1)
         if vector.shape[0] != num_classes:
-            raise ValueError(
+            raise InputValueError(
                 f'{npy_path}: labels of {img_id!r} have {vector.shape[0]} '
                 f'entries, expected {num_classes} (one per foreground class)')
         labels[img_id] = (vector > 0).astype(np.float32)

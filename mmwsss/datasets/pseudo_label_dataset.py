@@ -4,6 +4,7 @@ from typing import List
 from mmseg.registry import DATASETS
 
 from mmwsss.utils import image_size
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 from .wsss_voc import WSSSVOCDataset
 
 
@@ -34,8 +35,8 @@ class PseudoLabelDataset(WSSSVOCDataset):
                  check_sizes: bool = True,
                  **kwargs) -> None:
         if 'data_prefix' in kwargs:
-            raise ValueError('PseudoLabelDataset takes pseudo_label_dir, '
-                             'img_dir and xml_dir instead of data_prefix')
+            raise InputValueError('PseudoLabelDataset takes pseudo_label_dir, '
+                                  'img_dir and xml_dir instead of data_prefix')
         self.check_sizes = check_sizes
         super().__init__(
             data_prefix=dict(
@@ -52,7 +53,7 @@ class PseudoLabelDataset(WSSSVOCDataset):
             for info in data_list if info['seg_map_path'] is None
         ]
         if missing:
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{label_dir}: {len(missing)} of {len(data_list)} pseudo '
                 f'labels are missing, e.g. {missing[0]}; run '
                 'make_pseudo_labels on this split')
@@ -65,7 +66,7 @@ class PseudoLabelDataset(WSSSVOCDataset):
         label_size = image_size(info['seg_map_path'], 'pseudo label')
         img_size = image_size(info['img_path'])
         if label_size != img_size:
-            raise ValueError(
+            raise InputValueError(
                 f"{info['seg_map_path']}: pseudo label is {label_size[0]}x"
                 f'{label_size[1]} but its image {info["img_path"]} is '
                 f'{img_size[0]}x{img_size[1]}')

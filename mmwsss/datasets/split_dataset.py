@@ -8,6 +8,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
+from mmwsss.utils.errors import InputTypeError
+
 
 def apply_split(ds_cfg: dict, split: str) -> dict:
     """Point a dataset config at ``split``, in place. Each dataset type
@@ -15,8 +17,9 @@ def apply_split(ds_cfg: dict, split: str) -> dict:
     JSONs and folders)."""
     dataset_cls = DATASETS.get(ds_cfg.type)
     if dataset_cls is None or not hasattr(dataset_cls, 'split_settings'):
-        raise TypeError(f'dataset type {ds_cfg.type!r} has no splits; use '
-                        'WSSSVOCDataset or WSSSCOCODataset')
+        raise InputTypeError(
+            f'dataset type {ds_cfg.type!r} has no splits; use '
+            'WSSSVOCDataset or WSSSCOCODataset')
     for key, value in dataset_cls.split_settings(split).items():
         if isinstance(value, dict) and isinstance(ds_cfg.get(key), dict):
             ds_cfg[key].update(value)

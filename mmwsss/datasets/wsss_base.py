@@ -7,6 +7,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from mmseg.datasets import BaseSegDataset
 
 from mmwsss.utils import check_image_file, voc_palette
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 from .image_labels import BACKGROUND, with_background
 
 
@@ -59,8 +60,8 @@ class WSSSBaseDataset(BaseSegDataset):
         """Fail before any file under ``data_root`` is read if it is not a
         directory."""
         if data_root is not None and not osp.isdir(data_root):
-            raise FileNotFoundError(f'data_root is not a directory: '
-                                    f'{data_root}')
+            raise InputFileNotFoundError(f'data_root is not a directory: '
+                                         f'{data_root}')
 
     @staticmethod
     def _resolve_metainfo(metainfo: Optional[dict],
@@ -69,7 +70,7 @@ class WSSSBaseDataset(BaseSegDataset):
         if metainfo.get('classes'):
             classes = tuple(metainfo['classes'])
             if classes[0] != BACKGROUND:
-                raise ValueError(
+                raise InputValueError(
                     f"metainfo['classes'] must start with '{BACKGROUND}', "
                     f'got {classes[:3]}...')
         else:

@@ -3,6 +3,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmseg.registry import DATASETS
 
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
+
 from .image_labels import (check_voc_layout, foreground_class_names,
                            format_ids, labels_from_xml, load_cls_labels,
                            read_split_ids, split_file, with_background)
@@ -66,10 +68,10 @@ class WSSSVOCDataset(WSSSBaseDataset):
                  data_root: Optional[str] = None,
                  **kwargs) -> None:
         if label_source not in ('xml', 'npy'):
-            raise ValueError(f"label_source must be 'xml' or 'npy', got "
-                             f'{label_source!r}')
+            raise InputValueError(f"label_source must be 'xml' or 'npy', got "
+                                  f'{label_source!r}')
         if label_source == 'npy' and not cls_labels_file:
-            raise ValueError("label_source='npy' needs cls_labels_file")
+            raise InputValueError("label_source='npy' needs cls_labels_file")
         self._check_data_root(data_root)
         self.label_source = label_source
         self.cls_labels_file = cls_labels_file
@@ -152,7 +154,7 @@ class WSSSVOCDataset(WSSSBaseDataset):
     def _check_images(self, img_ids, img_paths):
         missing = [i for i, p in zip(img_ids, img_paths) if not osp.isfile(p)]
         if missing:
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 f'{self.ann_file} lists {len(missing)} id(s) with no image in '
                 f"{self.data_prefix['img_path']}: {format_ids(missing)}")
         self._check_image_files(img_paths)
@@ -162,7 +164,7 @@ class WSSSVOCDataset(WSSSBaseDataset):
         if empty:
             source = self.cls_labels_file if self.label_source == 'npy' \
                 else self.data_prefix.get('xml_path')
-            raise ValueError(
+            raise InputValueError(
                 f'{self.ann_file}: {len(empty)} image(s) have no foreground '
                 f'label in {source}: {format_ids(empty)}; a training split '
                 'needs a class in every image (remove them from the split or '

@@ -11,6 +11,7 @@ from prettytable import PrettyTable
 from mmwsss.datasets import dataset_type_of
 from mmwsss.pseudo_labels import IGNORE_INDEX
 from mmwsss.utils import load_label_png, require_files
+from mmwsss.utils.errors import InputValueError
 from .seed_eval import AreaAccumulator
 
 
@@ -68,7 +69,7 @@ def evaluate_pseudo_labels(label_dir: str,
         gt_path = osp.join(mask_dir, img_id + '.png')
         gt = load_label_png(gt_path)
         if pseudo.shape != gt.shape:
-            raise ValueError(
+            raise InputValueError(
                 f'{osp.join(label_dir, img_id + ".png")}: size '
                 f'{pseudo.shape} differs from the ground truth {gt.shape}')
         acc.add(

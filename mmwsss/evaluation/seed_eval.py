@@ -131,8 +131,9 @@ def evaluate_seeds(cam_dir: str,
         cam_dir=osp.abspath(cam_dir))
 
 
-def format_seed_table(result: dict) -> str:
-    """Render a seed evaluation as two tables (per class, per threshold)."""
+def format_seed_table(result: dict, title: str = 'Seed mIoU') -> str:
+    """Render a seed evaluation as two tables (per class, per threshold),
+    headed ``<title> <best mIoU> at background threshold ...``."""
     per_class = PrettyTable(['class', 'IoU'])
     for name, iou in result['per_class_iou'].items():
         per_class.add_row([name, '-' if iou is None else f'{iou:.2f}'])
@@ -140,7 +141,7 @@ def format_seed_table(result: dict) -> str:
     for threshold, miou in result['miou_by_threshold'].items():
         mark = ' *' if float(threshold) == result['best_threshold'] else ''
         sweep.add_row([threshold + mark, f'{miou:.2f}'])
-    return (f"Seed mIoU {result['best_miou']:.2f} at background threshold "
+    return (f"{title} {result['best_miou']:.2f} at background threshold "
             f"{result['best_threshold']:.2f} ({result['num_images']} images, "
             f"split {result['split']}; all-background "
             f"{result['background_miou']:.2f})\n"

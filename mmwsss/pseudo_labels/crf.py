@@ -2,6 +2,8 @@
 with the settings IRN and ReCAM use."""
 import numpy as np
 
+from mmwsss.utils.errors import InputKeyError, InputValueError
+
 CRF_DEFAULTS = dict(
     iterations=10,
     gt_prob=0.7,
@@ -31,12 +33,13 @@ def crf_refine_labels(image: np.ndarray, labels: np.ndarray,
     cfg = dict(CRF_DEFAULTS, **settings)
     unknown = set(settings) - set(CRF_DEFAULTS)
     if unknown:
-        raise KeyError(f'unknown CRF settings {sorted(unknown)}; expected '
-                       f'{sorted(CRF_DEFAULTS)}')
+        raise InputKeyError(
+            f'unknown CRF settings {sorted(unknown)}; expected '
+            f'{sorted(CRF_DEFAULTS)}')
     h, w = labels.shape
     if image.shape[:2] != (h, w):
-        raise ValueError(f'image {image.shape[:2]} and labels {(h, w)} '
-                         'differ in size')
+        raise InputValueError(f'image {image.shape[:2]} and labels {(h, w)} '
+                              'differ in size')
     if num_labels < 2:
         return np.zeros((h, w), dtype=np.int64)
     crf = dcrf.DenseCRF2D(w, h, num_labels)
@@ -84,13 +87,14 @@ def crf_refine_scores(image: np.ndarray, scores: np.ndarray,
 
     unknown = set(settings) - set(PSA_CRF_DEFAULTS)
     if unknown:
-        raise KeyError(f'unknown CRF settings {sorted(unknown)}; expected '
-                       f'{sorted(PSA_CRF_DEFAULTS)}')
+        raise InputKeyError(
+            f'unknown CRF settings {sorted(unknown)}; expected '
+            f'{sorted(PSA_CRF_DEFAULTS)}')
     cfg = dict(PSA_CRF_DEFAULTS, **settings)
     n, h, w = scores.shape
     if image.shape[:2] != (h, w):
-        raise ValueError(f'image {image.shape[:2]} and scores {(h, w)} '
-                         'differ in size')
+        raise InputValueError(f'image {image.shape[:2]} and scores {(h, w)} '
+                              'differ in size')
     crf = dcrf.DenseCRF2D(w, h, n)
     crf.setUnaryEnergy(
         np.ascontiguousarray(unary_from_softmax(scores.astype(np.float32))))

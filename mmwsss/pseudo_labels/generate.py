@@ -1,9 +1,8 @@
 """Write pseudo-label PNGs for a split from its CAM files, resumably and in
 parallel."""
-import os
 import os.path as osp
 from functools import partial
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
@@ -11,9 +10,11 @@ from PIL import Image
 
 from mmwsss.cams import load_cam_file
 from mmwsss.datasets import dataset_type_of
-from mmwsss.utils import (check_image_file, open_image, read_rgb,
+from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,
+                          open_image, prepare_output_dir, read_rgb,
                           remove_stale_tmp_files, require_files,
                           save_palette_png)
+from mmwsss.utils.errors import InputKeyError, InputValueError
 from .labels import (SALIENCY_DEFAULTS, confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
 
@@ -27,9 +28,9 @@ def load_saliency(path: str, shape: Tuple[int, int]) -> np.ndarray:
         if image.mode in ('RGB', 'RGBA', 'LA', '1'):
             image = image.convert('L')
         if image.mode != 'L':
-            raise ValueError(f'{path}: a saliency map must be an 8-bit '
-                             f'grey PNG in [0, 255], got mode '
-                             f'{image.mode!r}')
+            raise InputValueError(f'{path}: a saliency map must be an 8-bit '
+                                  f'grey PNG in [0, 255], got mode '
+                                  f'{image.mode!r}')
         saliency = np.asarray(image, dtype=np.float32) / 255
     if saliency.shape != tuple(shape):
         resized = Image.fromarray(saliency).resize(
@@ -73,8 +74,9 @@ def pseudo_label_for(cam_path: str,
     if mode == 'psa_affinity':
         return psa_affinity_label(cams, keys, image, low_alpha, high_alpha,
                                   crf)
-    raise ValueError(f"mode must be 'argmax', 'confident' or 'psa_affinity', "
-                     f'got {mode!r}')
+    raise InputValueError(
+        f"mode must be 'argmax', 'confident' or 'psa_affinity', "
+        f'got {mode!r}')
 
 
 def check_saliency_settings(mode: str,
@@ -83,13 +85,48 @@ def check_saliency_settings(mode: str,
     """Saliency replaces the background score of argmax labels; fail on
     combinations it cannot mean and on unknown settings."""
     if mode != 'argmax' or bg_mode != 'constant':
-        raise ValueError(f'saliency maps give the background score of argmax '
-                         f'labels; they cannot be combined with mode '
-                         f'{mode!r} / bg_mode {bg_mode!r}')
+        raise InputValueError(
+            f'saliency maps give the background score of argmax '
+            f'labels; they cannot be combined with mode '
+            f'{mode!r} / bg_mode {bg_mode!r}')
     unknown = set(saliency_cfg or {}) - set(SALIENCY_DEFAULTS)
     if unknown:
-        raise KeyError(f'unknown saliency settings {sorted(unknown)}; '
-                       f'expected {sorted(SALIENCY_DEFAULTS)}')
+        raise InputKeyError(f'unknown saliency settings {sorted(unknown)}; '
+                            f'expected {sorted(SALIENCY_DEFAULTS)}')
+
+
+# The settings each label mode reads (the others do not change its labels).
+_MODE_SETTINGS = dict(
+    argmax=('bg_mode', 'bg_threshold', 'alpha', 'crf'),
+    confident=('fg_threshold', 'low_threshold', 'crf'),
+    psa_affinity=('low_alpha', 'high_alpha', 'crf'))
+
+
+def label_folder_settings(settings: dict, cam_dir: str, data_root: str,
+                          split: str, ids: Sequence[str],
+                          saliency_dir: Optional[str] = None) -> dict:
+    """What a folder of pseudo labels depends on, for its manifest: the
+    settings its mode reads, the CAM folder (its manifest's fingerprint,
+    else its path), the data root, the split and its ids."""
+    mode = settings['mode']
+    used = dict(mode=mode, num_classes=settings['num_classes'])
+    for key in _MODE_SETTINGS.get(mode, ()):
+        used[key] = settings[key]
+    if mode == 'argmax':
+        used.pop('alpha' if used['bg_mode'] == 'constant' else
+                 'bg_threshold')
+    if saliency_dir is not None:
+        used.update(
+            saliency_dir=osp.realpath(saliency_dir),
+            saliency_cfg=dict(SALIENCY_DEFAULTS,
+                              **(settings['saliency_cfg'] or {})),
+            bg_threshold=settings['bg_threshold'])
+    return dict(
+        labels=used,
+        cams=folder_fingerprint(cam_dir) or osp.realpath(cam_dir),
+        data_root=osp.realpath(data_root),
+        split=split,
+        ids=fingerprint(dict(ids=sorted(ids))))
 
 
 def _write_one(img_id, images, cam_dir, out_dir, settings, saliency_dir):
@@ -120,8 +157,15 @@ def generate_pseudo_labels(cam_dir: str,
                            progress: bool = True,
                            images: Optional[Dict[str, str]] = None,
                            saliency_dir: Optional[str] = None,
-                           saliency_cfg: Optional[dict] = None) -> int:
+                           saliency_cfg: Optional[dict] = None,
+                           overwrite: bool = False) -> int:
     """Turn IRN-format CAM files into palette PNG pseudo labels.
+
+    The settings are recorded in ``<out_dir>/manifest.json``. A rerun into
+    a folder made under the same settings writes only the missing labels;
+    one made under other settings is refused, naming them, unless
+    ``overwrite`` starts it over (see
+    :func:`~mmwsss.utils.prepare_output_dir`).
 
     Args:
         cam_dir (str): CAM directory.
@@ -160,6 +204,7 @@ def generate_pseudo_labels(cam_dir: str,
             are checked to exist before any label is written.
         saliency_cfg (dict, optional): Overrides of ``SALIENCY_DEFAULTS``
             (OAA's unsure-pixel rules).
+        overwrite (bool): Start over a folder made under other settings.
 
     Returns:
         int: Labels written by this call; existing ones are kept.
@@ -175,25 +220,6 @@ def generate_pseudo_labels(cam_dir: str,
     ids = list(images)
     require_files(cam_dir, ids, '.npy', f'CAM files of split {split!r}',
                   '; run make_cams')
-    pending = [
-        i for i in ids if not osp.isfile(osp.join(out_dir, i + '.png'))
-    ]
-    if saliency_dir is not None:
-        require_files(saliency_dir, pending, '.png',
-                      f'saliency maps of split {split!r}')
-        for img_id in pending:
-            check_image_file(osp.join(saliency_dir, img_id + '.png'))
-    os.makedirs(out_dir, exist_ok=True)
-    remove_stale_tmp_files(out_dir)
-    if progress and len(pending) < len(ids):
-        print(f'{len(ids) - len(pending)} of {len(ids)} pseudo labels are '
-              f'already in {out_dir}; writing {len(pending)}')
-    if not pending:
-        return 0
-    if crf is not None or mode == 'psa_affinity':
-        # The CRF reads every image: find a bad one before the work starts.
-        for img_id in pending:
-            check_image_file(images[img_id])
     settings = dict(
         mode=mode,
         bg_mode=bg_mode,
@@ -206,6 +232,30 @@ def generate_pseudo_labels(cam_dir: str,
         low_alpha=low_alpha,
         high_alpha=high_alpha,
         saliency_cfg=saliency_cfg)
+    prepare_output_dir(
+        out_dir,
+        label_folder_settings(settings, cam_dir, data_root, split, ids,
+                              saliency_dir),
+        'pseudo labels',
+        overwrite=overwrite)
+    pending = [
+        i for i in ids if not osp.isfile(osp.join(out_dir, i + '.png'))
+    ]
+    if saliency_dir is not None:
+        require_files(saliency_dir, pending, '.png',
+                      f'saliency maps of split {split!r}')
+        for img_id in pending:
+            check_image_file(osp.join(saliency_dir, img_id + '.png'))
+    remove_stale_tmp_files(out_dir)
+    if progress and len(pending) < len(ids):
+        print(f'{len(ids) - len(pending)} of {len(ids)} pseudo labels are '
+              f'already in {out_dir}; writing {len(pending)}')
+    if not pending:
+        return 0
+    if crf is not None or mode == 'psa_affinity':
+        # The CRF reads every image: find a bad one before the work starts.
+        for img_id in pending:
+            check_image_file(images[img_id])
     work = partial(
         _write_one,
         images=images,

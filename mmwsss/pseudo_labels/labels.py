@@ -4,6 +4,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from mmwsss.utils.errors import InputValueError
+
 from .crf import crf_refine_labels, crf_refine_scores
 
 IGNORE_INDEX = 255
@@ -44,8 +46,9 @@ def background_score(cams: np.ndarray,
     if mode == 'power':
         peak = cams.max(axis=0) if cams.shape[0] else np.zeros(shape)
         return np.power(1 - peak, alpha).astype(np.float32)
-    raise ValueError(f"background mode must be 'constant' or 'power', got "
-                     f'{mode!r}')
+    raise InputValueError(
+        f"background mode must be 'constant' or 'power', got "
+        f'{mode!r}')
 
 
 def _argmax_with_background(cams, bg):
@@ -132,8 +135,8 @@ def saliency_label(cams: np.ndarray,
     """
     saliency = np.asarray(saliency, dtype=np.float32)
     if saliency.shape != cams.shape[1:]:
-        raise ValueError(f'saliency {saliency.shape} and CAMs '
-                         f'{cams.shape[1:]} differ in size')
+        raise InputValueError(f'saliency {saliency.shape} and CAMs '
+                              f'{cams.shape[1:]} differ in size')
     scores = np.concatenate([(1 - saliency)[None], cams]).astype(np.float32)
     scores[scores < bg_threshold] = 0
     index = scores.argmax(axis=0)
@@ -168,8 +171,8 @@ def confident_region_label(cams: np.ndarray,
         np.ndarray: ``[H, W]`` uint8 with 255 for unsure pixels.
     """
     if fg_threshold < bg_threshold:
-        raise ValueError(f'fg_threshold {fg_threshold} is below '
-                         f'bg_threshold {bg_threshold}')
+        raise InputValueError(f'fg_threshold {fg_threshold} is below '
+                              f'bg_threshold {bg_threshold}')
     shape = cams.shape[1:]
     maps = []
     for threshold in (fg_threshold, bg_threshold):
@@ -211,8 +214,8 @@ def psa_affinity_label(cams: np.ndarray,
         np.ndarray: ``[H, W]`` uint8 with 255 for unsure pixels.
     """
     if low_alpha > high_alpha:
-        raise ValueError(f'low_alpha {low_alpha} is above high_alpha '
-                         f'{high_alpha}')
+        raise InputValueError(f'low_alpha {low_alpha} is above high_alpha '
+                              f'{high_alpha}')
     maps = []
     for alpha in (low_alpha, high_alpha):
         scores = np.concatenate(

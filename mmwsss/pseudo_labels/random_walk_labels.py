@@ -3,19 +3,22 @@ affinities (Ahn et al., CVPR 2019, ``step/make_sem_seg_labels.py``) or
 AffinityNet's feature affinities (Ahn & Kwak, CVPR 2018, ``infer_aff.py``),
 propagated from the CAM files; resumable, sharded and atomic like the other
 generators."""
-import os
 import os.path as osp
 from typing import Dict, Optional
 
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.dist import barrier
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Subset
 
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
-from mmwsss.utils import (remove_stale_tmp_files, require_files,
+from mmwsss.cams.generate import weights_digest
+from mmwsss.utils import (fingerprint, folder_fingerprint, prepare_output_dir,
+                          remove_stale_tmp_files, require_files,
                           save_palette_png)
+from mmwsss.utils.errors import InputTypeError, InputValueError
 from .labels import label_from_cams, to_class_labels
 from .random_walk import irn_label_scores, psa_label_scores
 
@@ -31,8 +34,9 @@ def refinement_of(model: torch.nn.Module) -> str:
         return 'irn'
     if hasattr(model, 'predict_features'):
         return 'psa'
-    raise TypeError(f'{type(model).__name__} is neither a boundary network '
-                    '(IRN) nor an AffinityNet: the random walk needs one')
+    raise InputTypeError(
+        f'{type(model).__name__} is neither a boundary network '
+        '(IRN) nor an AffinityNet: the random walk needs one')
 
 
 def check_random_walk_settings(refine: str, settings: dict) -> dict:
@@ -43,27 +47,32 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
         ValueError: naming the setting that is out of range or unknown.
     """
     if refine not in RANDOM_WALK_DEFAULTS:
-        raise ValueError(f"refinement must be 'irn' or 'psa', got {refine!r}")
+        raise InputValueError(
+            f"refinement must be 'irn' or 'psa', got {refine!r}")
     unknown = set(settings) - set(RANDOM_WALK_DEFAULTS[refine])
     if unknown:
-        raise ValueError(f'unknown random-walk settings {sorted(unknown)} '
-                         f'for {refine}; expected '
-                         f'{sorted(RANDOM_WALK_DEFAULTS[refine])}')
+        raise InputValueError(
+            f'unknown random-walk settings {sorted(unknown)} '
+            f'for {refine}; expected '
+            f'{sorted(RANDOM_WALK_DEFAULTS[refine])}')
     cfg = dict(RANDOM_WALK_DEFAULTS[refine], **settings)
     radius, steps = cfg['radius'], cfg.get('exp_times', cfg.get('logt'))
     if int(radius) != radius or not 2 <= radius <= 16:
-        raise ValueError(f'radius must be an integer in [2, 16], got {radius}')
+        raise InputValueError(
+            f'radius must be an integer in [2, 16], got {radius}')
     if int(steps) != steps or not 0 <= steps <= 16:
         name = 'exp_times' if refine == 'irn' else 'logt'
-        raise ValueError(f'{name} must be an integer in [0, 16] (the walk '
-                         f'takes 2**{name} steps), got {steps}')
+        raise InputValueError(
+            f'{name} must be an integer in [0, 16] (the walk '
+            f'takes 2**{name} steps), got {steps}')
     if not 0 < cfg['beta'] <= 100:
-        raise ValueError(f"beta must be in (0, 100], got {cfg['beta']}")
+        raise InputValueError(f"beta must be in (0, 100], got {cfg['beta']}")
     if refine == 'irn' and not 0 <= cfg['bg_threshold'] <= 1:
-        raise ValueError('bg_threshold must be in [0, 1], got '
-                         f"{cfg['bg_threshold']}")
+        raise InputValueError('bg_threshold must be in [0, 1], got '
+                              f"{cfg['bg_threshold']}")
     if refine == 'psa' and not 0 < cfg['alpha'] <= 256:
-        raise ValueError(f"alpha must be in (0, 256], got {cfg['alpha']}")
+        raise InputValueError(
+            f"alpha must be in (0, 256], got {cfg['alpha']}")
     return cfg
 
 
@@ -76,9 +85,17 @@ def generate_random_walk_labels(model: torch.nn.Module,
                                 num_workers: int = 2,
                                 rank: int = 0,
                                 world_size: int = 1,
-                                progress: bool = True) -> int:
+                                progress: bool = True,
+                                source: Optional[Dict] = None,
+                                overwrite: bool = False) -> int:
     """Write ``<id>.png`` pseudo labels of ``dataset`` refined by the random
     walk of ``model`` (an IRN boundary network or an AffinityNet).
+
+    The walk's settings, ``source``, the CAM folder and the split's ids are
+    recorded in the manifest of ``out_dir`` (and of ``score_dir``): a
+    folder made under other settings is refused, naming them, unless
+    ``overwrite`` starts it over (see
+    :func:`~mmwsss.utils.prepare_output_dir`).
 
     IRN: the boundary map of the image and its flip, the stride-4 CAMs
     times (1 - boundary) propagated ``2**exp_times`` steps, upsampled,
@@ -105,6 +122,11 @@ def generate_random_walk_labels(model: torch.nn.Module,
         rank (int): This process's shard of the ids.
         world_size (int): Number of shards.
         progress (bool): Show a progress bar.
+        source (dict, optional): What the model is, for the manifests: its
+            config and checkpoint digest (see
+            :func:`mmwsss.apis.make_sem_seg_labels`); default a digest of
+            the model's weights.
+        overwrite (bool): Start over folders made under other settings.
 
     Returns:
         int: Labels written by this call; existing ones are kept.
@@ -121,19 +143,39 @@ def generate_random_walk_labels(model: torch.nn.Module,
     }
     require_files(cam_dir, list(shard.values()), '.npy', 'CAM files',
                   '; run make_cams on this split')
-    os.makedirs(out_dir, exist_ok=True)
-    # Only this shard's leftovers: other ranks may be writing right now.
-    remove_stale_tmp_files(out_dir, [i + '.png' for i in shard.values()])
-    targets = [(out_dir, '.png')]
+    if source is None:
+        source = dict(
+            model=type(model).__name__, weights=weights_digest(model))
+    settings = dict(
+        refine=refine,
+        walk=cfg,
+        source=source,
+        cams=folder_fingerprint(cam_dir) or osp.realpath(cam_dir),
+        ids=fingerprint(
+            dict(ids=[
+                dataset.get_data_info(i)['img_id']
+                for i in range(len(dataset))
+            ])))
+    targets = [(out_dir, '.png', 'random-walk labels')]
     if score_dir is not None:
-        os.makedirs(score_dir, exist_ok=True)
-        remove_stale_tmp_files(score_dir,
-                               [i + '.npy' for i in shard.values()])
-        targets.append((score_dir, '.npy'))
+        targets.append((score_dir, '.npy', 'random-walk scores'))
+    # The first rank checks (and may start over) the folders; the others
+    # then check what it recorded.
+    for folder, _, what in targets:
+        if rank == 0:
+            prepare_output_dir(folder, settings, what, overwrite)
+    if world_size > 1:
+        barrier()
+    for folder, suffix, what in targets:
+        if rank != 0:
+            prepare_output_dir(folder, settings, what, write=False)
+        # Only this shard's leftovers: other ranks may be writing now.
+        remove_stale_tmp_files(folder,
+                               [i + suffix for i in shard.values()])
     pending = [
         index for index, img_id in shard.items() if not all(
             osp.exists(osp.join(d, img_id + suffix))
-            for d, suffix in targets)
+            for d, suffix, _ in targets)
     ]
     if not pending:
         return 0

@@ -8,6 +8,9 @@ from typing import Dict, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from mmwsss.utils import evaluation_is_current
+from mmwsss.utils.errors import InputValueError
+
 #: Built-in defaults of each setting (IRN's and PSA's values).
 PSEUDO_LABEL_DEFAULTS = dict(
     bg_mode='constant',
@@ -43,13 +46,16 @@ def seed_eval_path(cam_dir: str, split: str) -> str:
 def find_seed_eval(cam_dir: str,
                    splits: Sequence[str] = ()) -> Optional[str]:
     """The threshold sweep of ``cam_dir``: of the first of ``splits`` that
-    has one, else of any split (the first by name); ``None`` if none."""
-    for split in splits:
-        if split and osp.isfile(seed_eval_path(cam_dir, split)):
-            return seed_eval_path(cam_dir, split)
-    found = sorted(glob.glob(osp.join(glob.escape(cam_dir),
-                                      'seed_eval_*.json')))
-    return found[0] if found else None
+    has one, else of any split (the first by name); ``None`` if none. A
+    sweep made of other files than the folder holds now (its
+    ``folder_fingerprint`` is not the folder's) does not count."""
+    candidates = [seed_eval_path(cam_dir, s) for s in splits if s]
+    candidates += sorted(glob.glob(osp.join(glob.escape(cam_dir),
+                                            'seed_eval_*.json')))
+    for path in candidates:
+        if osp.isfile(path) and evaluation_is_current(path):
+            return path
+    return None
 
 
 def _config_value(cfg, section: str, key: str):
@@ -89,8 +95,9 @@ def resolve_pseudo_label_settings(
         origin for the user.
     """
     if mode not in _CONFIG_KEYS:
-        raise ValueError(f'mode must be one of {sorted(_CONFIG_KEYS)}, got '
-                         f'{mode!r}')
+        raise InputValueError(
+            f'mode must be one of {sorted(_CONFIG_KEYS)}, got '
+            f'{mode!r}')
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     name = osp.basename(cfg.filename) if cfg is not None and \
         cfg.filename else 'the config'

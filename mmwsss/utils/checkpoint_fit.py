@@ -4,13 +4,14 @@ from typing import Optional
 
 import torch.nn as nn
 from mmengine.runner import CheckpointLoader
+from .errors import InputValueError
 
 
 def _checkpoint_state_dict(checkpoint: str) -> dict:
     loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     if not isinstance(loaded, dict):
-        raise ValueError(f'{checkpoint}: not a checkpoint (holds a '
-                         f'{type(loaded).__name__})')
+        raise InputValueError(f'{checkpoint}: not a checkpoint (holds a '
+                              f'{type(loaded).__name__})')
     state_dict = loaded.get('state_dict', loaded)
     # As mmengine's load_checkpoint: weights saved from a wrapped model.
     return {
@@ -61,11 +62,12 @@ def check_checkpoint_fits(model: nn.Module,
                                            for _, a, b in mismatched):
             hint = (f' (the config has {num_classes} classes; the checkpoint '
                     'was trained for another number)')
-        raise ValueError(f'{checkpoint} does not fit the model built from '
-                         f'the config: {details}{hint}')
+        raise InputValueError(
+            f'{checkpoint} does not fit the model built from '
+            f'the config: {details}{hint}')
     missing = [k for k in expected if k not in saved]
     if missing and not allow_missing:
-        raise ValueError(
+        raise InputValueError(
             f'{checkpoint} lacks {len(missing)} of the model\'s '
             f'{len(expected)} weights, e.g. {missing[:3]}; was it trained '
             'with this config?')

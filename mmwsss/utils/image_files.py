@@ -6,6 +6,7 @@ from typing import Iterator, Tuple
 
 import numpy as np
 from PIL import Image, ImageOps
+from .errors import InputFileNotFoundError, InputValueError
 
 
 @contextmanager
@@ -28,9 +29,9 @@ def open_image(path: str, what: str = 'image') -> Iterator[Image.Image]:
     try:
         image = Image.open(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f'{what} not found: {path}') from None
+        raise InputFileNotFoundError(f'{what} not found: {path}') from None
     except (OSError, SyntaxError, ValueError) as e:
-        raise ValueError(f'{path}: unreadable {what} ({e})') from None
+        raise InputValueError(f'{path}: unreadable {what} ({e})') from None
     with image:
         try:
             yield image
@@ -39,7 +40,7 @@ def open_image(path: str, what: str = 'image') -> Iterator[Image.Image]:
         except OSError as e:
             # Decoding happens lazily, inside the block (e.g. a truncated
             # file fails in ``load()``).
-            raise ValueError(f'{path}: unreadable {what} ({e})') from None
+            raise InputValueError(f'{path}: unreadable {what} ({e})') from None
 
 
 def read_rgb(path: str) -> np.ndarray:

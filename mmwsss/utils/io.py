@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Set
 import numpy as np
 from PIL import Image
 
+from .errors import InputFileNotFoundError, InputValueError
 from .image_files import open_image
 from .palette import voc_palette
 
@@ -99,8 +100,8 @@ def check_image_file(path: str) -> None:
             f.seek(max(0, size - 4096))
             tail = f.read()
         if JPEG_END_MARKER not in tail:
-            raise ValueError(f'{path}: truncated JPEG (no end-of-image '
-                             'marker); re-copy or re-download the file')
+            raise InputValueError(f'{path}: truncated JPEG (no end-of-image '
+                                  'marker); re-copy or re-download the file')
 
 
 def save_palette_png(label: np.ndarray,
@@ -116,11 +117,12 @@ def save_palette_png(label: np.ndarray,
     """
     label = np.asarray(label)
     if label.ndim != 2:
-        raise ValueError(f'{path}: a label map must be 2-D, got shape '
-                         f'{label.shape}')
+        raise InputValueError(f'{path}: a label map must be 2-D, got shape '
+                              f'{label.shape}')
     if label.min() < 0 or label.max() > 255:
-        raise ValueError(f'{path}: label values must lie in [0, 255], got '
-                         f'[{label.min()}, {label.max()}]')
+        raise InputValueError(
+            f'{path}: label values must lie in [0, 255], got '
+            f'[{label.min()}, {label.max()}]')
     palette = voc_palette() if palette is None else np.asarray(palette)
     image = Image.fromarray(label.astype(np.uint8), mode='P')
     image.putpalette(palette.astype(np.uint8).flatten().tolist())
@@ -132,7 +134,7 @@ def load_label_png(path: str) -> np.ndarray:
     """Read a palette (or grey) PNG as a ``[H, W]`` uint8 map of indices."""
     with open_image(path, 'label file') as image:
         if image.mode not in ('P', 'L'):
-            raise ValueError(
+            raise InputValueError(
                 f'{path}: a label PNG must be a palette or grey image, got '
                 f'mode {image.mode!r}')
         return np.array(image)
@@ -156,6 +158,6 @@ def require_files(directory: str,
         i for i in ids if not osp.isfile(osp.join(directory, i + suffix))
     ]
     if missing:
-        raise FileNotFoundError(
+        raise InputFileNotFoundError(
             f'{directory}: {len(missing)} of {len(ids)} {what} are missing, '
             f'e.g. {missing[0]}{suffix}{hint}')

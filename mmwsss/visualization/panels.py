@@ -21,6 +21,7 @@ from mmwsss.pseudo_labels.random_walk import (feature_affinities,
                                               irn_label_scores,
                                               psa_label_scores)
 from mmwsss.utils import atomic_write, load_label_png, read_rgb, voc_palette
+from mmwsss.utils.errors import InputKeyError, InputValueError
 
 CAPTION_HEIGHT = 20
 
@@ -65,8 +66,9 @@ class LabelPainter:
     def __call__(self, image: np.ndarray, label: np.ndarray) -> np.ndarray:
         label = np.asarray(label)
         if label.shape != image.shape[:2]:
-            raise ValueError(f'a label of shape {label.shape} cannot be drawn '
-                             f'over an image of shape {image.shape[:2]}')
+            raise InputValueError(
+                f'a label of shape {label.shape} cannot be drawn '
+                f'over an image of shape {image.shape[:2]}')
         return self.visualizer._draw_sem_seg(
             image.copy(), PixelData(data=torch.from_numpy(label[None])),
             self.classes, self.palette, True)
@@ -96,7 +98,7 @@ def compose_grid(rows: Sequence[Sequence[Tile]],
         np.ndarray: ``[H, W, 3]`` uint8 RGB grid.
     """
     if not rows:
-        raise ValueError('nothing to draw: no rows')
+        raise InputValueError('nothing to draw: no rows')
     columns = max(len(row) for row in rows)
     cell_h = tile + CAPTION_HEIGHT
     grid = np.full((cell_h * len(rows), tile * columns, 3), 255, np.uint8)
@@ -115,7 +117,7 @@ def save_grid(grid: np.ndarray, out_file: str) -> str:
     """Write an RGB grid as a PNG, atomically."""
     ok, encoded = cv2.imencode('.png', mmcv.rgb2bgr(grid))
     if not ok:
-        raise ValueError(f'{out_file}: the grid could not be encoded')
+        raise InputValueError(f'{out_file}: the grid could not be encoded')
     with atomic_write(out_file, suffix='.png') as tmp_path:
         with open(tmp_path, 'wb') as f:
             f.write(encoded.tobytes())
@@ -202,7 +204,7 @@ def predict_labels(model: nn.Module, dataset: BaseDataset,
     }
     missing = [i for i in img_ids if i not in index]
     if missing:
-        raise KeyError(f'ids not in the split: {missing}')
+        raise InputKeyError(f'ids not in the split: {missing}')
     model.eval()
     labels = {}
     with torch.no_grad():

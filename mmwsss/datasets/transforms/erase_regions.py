@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 from mmwsss.utils import load_label_png
+from mmwsss.utils.errors import InputValueError
 
 
 @TRANSFORMS.register_module()
@@ -65,18 +66,21 @@ class EraseRegions(BaseTransform):
         img = results['img']
         mask = load_label_png(path)
         if mask.shape != img.shape[:2]:
-            raise ValueError(f'{path}: the erase mask is {mask.shape} but the '
-                             f'image is {img.shape[:2]}; masks are mined at '
-                             'the original size, so EraseRegions must come '
-                             'before any resize or crop')
+            raise InputValueError(
+                f'{path}: the erase mask is {mask.shape} but the '
+                f'image is {img.shape[:2]}; masks are mined at '
+                'the original size, so EraseRegions must come '
+                'before any resize or crop')
         if mask.max(initial=0) > 1:
-            raise ValueError(f'{path}: an erase mask holds 0 and 1, found '
-                             f'values up to {mask.max()}')
+            raise InputValueError(
+                f'{path}: an erase mask holds 0 and 1, found '
+                f'values up to {mask.max()}')
         fill = np.asarray(self.fill, dtype=np.float64)
         if len(fill) not in (1, img.shape[2] if img.ndim == 3 else 1):
-            raise ValueError(f'fill has {len(fill)} values for an image of '
-                             f'{img.shape[2] if img.ndim == 3 else 1} '
-                             'channels')
+            raise InputValueError(
+                f'fill has {len(fill)} values for an image of '
+                f'{img.shape[2] if img.ndim == 3 else 1} '
+                'channels')
         if np.issubdtype(img.dtype, np.integer):
             # The nearest integer, not truncation: erased pixels must land
             # as close to the preprocessor's mean as the dtype allows.

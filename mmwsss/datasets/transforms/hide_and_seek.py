@@ -4,6 +4,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from mmwsss.utils.errors import InputValueError
+
 
 @TRANSFORMS.register_module()
 class HideAndSeek(BaseTransform):
@@ -34,10 +36,11 @@ class HideAndSeek(BaseTransform):
         fill: Sequence[float] = (103.53, 116.28, 123.675)
     ) -> None:
         if not grid_sizes or any(g < 0 for g in grid_sizes):
-            raise ValueError(f'grid_sizes must be non-negative, got '
-                             f'{grid_sizes}')
+            raise InputValueError(f'grid_sizes must be non-negative, got '
+                                  f'{grid_sizes}')
         if not 0 <= hide_prob <= 1:
-            raise ValueError(f'hide_prob must be in [0, 1], got {hide_prob}')
+            raise InputValueError(
+                f'hide_prob must be in [0, 1], got {hide_prob}')
         self.grid_sizes = tuple(grid_sizes)
         self.hide_prob = hide_prob
         self.fill = tuple(fill)

@@ -4,6 +4,8 @@ import torch
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
+from mmwsss.utils.errors import InputKeyError
+
 
 @TRANSFORMS.register_module()
 class PackWSSSInputs(PackSegInputs):
@@ -30,7 +32,7 @@ class PackWSSSInputs(PackSegInputs):
 
     def transform(self, results: dict) -> dict:
         if 'img_labels' not in results:
-            raise KeyError(
+            raise InputKeyError(
                 f"{results.get('img_path', 'sample')}: no 'img_labels' in "
                 'the results; use a dataset that reads image-level labels, '
                 'such as WSSSVOCDataset')

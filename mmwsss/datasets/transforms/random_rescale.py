@@ -6,6 +6,8 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
 
+from mmwsss.utils.errors import InputValueError
+
 
 @TRANSFORMS.register_module()
 class RandomRescale(BaseTransform):
@@ -39,11 +41,12 @@ class RandomRescale(BaseTransform):
                  interpolation: str = 'bicubic',
                  backend: str = 'pillow') -> None:
         if len(scale_range) != 2 or not 0 < scale_range[0] <= scale_range[1]:
-            raise ValueError('scale_range must be (low, high) with 0 < low '
-                             f'<= high, got {scale_range}')
+            raise InputValueError(
+                'scale_range must be (low, high) with 0 < low '
+                f'<= high, got {scale_range}')
         if backend not in ('pillow', 'cv2'):
-            raise ValueError(f"backend must be 'pillow' or 'cv2', got "
-                             f'{backend!r}')
+            raise InputValueError(f"backend must be 'pillow' or 'cv2', got "
+                                  f'{backend!r}')
         self.scale_range = (float(scale_range[0]), float(scale_range[1]))
         self.interpolation = interpolation
         self.backend = backend

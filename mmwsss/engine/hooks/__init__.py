@@ -1,3 +1,4 @@
 from .console_progress_hook import ConsoleProgressHook
+from .rng_state_hook import RNGStateHook
 
-__all__ = ['ConsoleProgressHook']
+__all__ = ['ConsoleProgressHook', 'RNGStateHook']

@@ -3,6 +3,8 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 @MODELS.register_module()
 class ADL(nn.Module):
@@ -28,9 +30,11 @@ class ADL(nn.Module):
                  threshold: float = 0.9) -> None:
         super().__init__()
         if not 0 <= drop_rate <= 1:
-            raise ValueError(f'drop_rate must be in [0, 1], got {drop_rate}')
+            raise InputValueError(
+                f'drop_rate must be in [0, 1], got {drop_rate}')
         if not 0 <= threshold <= 1:
-            raise ValueError(f'threshold must be in [0, 1], got {threshold}')
+            raise InputValueError(
+                f'threshold must be in [0, 1], got {threshold}')
         self.drop_rate = drop_rate
         self.threshold = threshold
 

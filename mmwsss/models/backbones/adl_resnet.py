@@ -5,6 +5,8 @@ from mmseg.models.backbones import ResNet
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from .adl import ADL
 
 
@@ -42,12 +44,13 @@ class ADLResNet(ResNet):
         self.adl_positions = set()
         for stage, block in adl_positions:
             if not 0 <= stage < len(self.res_layers):
-                raise ValueError(f'ADL stage {stage} does not exist; the '
-                                 f'backbone has {len(self.res_layers)}')
+                raise InputValueError(f'ADL stage {stage} does not exist; the '
+                                      f'backbone has {len(self.res_layers)}')
             num_blocks = len(getattr(self, self.res_layers[stage]))
             if not -num_blocks <= block < num_blocks:
-                raise ValueError(f'ADL block {block} does not exist in stage '
-                                 f'{stage} of {num_blocks} blocks')
+                raise InputValueError(
+                    f'ADL block {block} does not exist in stage '
+                    f'{stage} of {num_blocks} blocks')
             self.adl_positions.add((stage, block % num_blocks))
         # One ADL per position: each draws its own Bernoulli choice.
         self.adl_layers = nn.ModuleDict({

@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from .cam_head import stack_img_labels
 
 
@@ -81,7 +83,7 @@ class ACoLHead(BaseModule):
                      bias=0.0)) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0 <= erase_threshold <= 1:
-            raise ValueError(
+            raise InputValueError(
                 f'erase_threshold must be in [0, 1], got {erase_threshold}')
         self.in_channels = in_channels
         self.num_classes = num_classes
@@ -149,7 +151,7 @@ class ACoLHead(BaseModule):
         feats = self._features(inputs)
         labels = stack_img_labels(data_samples).to(feats)
         if labels.shape[1] != self.num_classes:
-            raise ValueError(
+            raise InputValueError(
                 f'image-level labels have {labels.shape[1]} classes but the '
                 f'head has num_classes={self.num_classes}')
         maps_a = self.classifier_a(feats)

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmwsss.models.utils.boundary_affinity import pair_labels
 from mmwsss.models.utils.pair_geometry import search_directions, source_window
+from mmwsss.utils.errors import InputValueError
 
 
 def block_mode_label(label: Tensor, factor: int, num_classes: int,
@@ -100,8 +101,9 @@ class AffinityHead(BaseModule):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(in_channels) != 3 or len(channels) != 3:
-            raise ValueError('AffinityHead reads three levels: in_channels '
-                             f'{in_channels}, channels {channels}')
+            raise InputValueError(
+                'AffinityHead reads three levels: in_channels '
+                f'{in_channels}, channels {channels}')
         self.reductions = nn.ModuleList(
             nn.Conv2d(i, c, 1, bias=False)
             for i, c in zip(in_channels, channels))
@@ -135,15 +137,17 @@ class AffinityHead(BaseModule):
             [s.gt_sem_seg.data[0] for s in data_samples]).to(features.device)
         bad = (labels >= self.num_classes) & (labels != self.ignore_index)
         if bad.any():
-            raise ValueError(f'training labels hold {int(labels[bad][0])}, '
-                             f'neither a class of {self.num_classes} nor '
-                             f'{self.ignore_index}')
+            raise InputValueError(
+                f'training labels hold {int(labels[bad][0])}, '
+                f'neither a class of {self.num_classes} nor '
+                f'{self.ignore_index}')
         labels = block_mode_label(labels, self.label_stride,
                                   self.num_classes, self.ignore_index)
         if labels.shape[-2:] != features.shape[-2:]:
-            raise ValueError(f'labels pooled to {tuple(labels.shape[-2:])} '
-                             'do not match the feature grid '
-                             f'{tuple(features.shape[-2:])}')
+            raise InputValueError(
+                f'labels pooled to {tuple(labels.shape[-2:])} '
+                'do not match the feature grid '
+                f'{tuple(features.shape[-2:])}')
         aff = window_feature_affinities(features, self.radius)
         bg_pos, fg_pos, neg = pair_labels(labels, self.radius,
                                           self.num_classes, self.ignore_index)

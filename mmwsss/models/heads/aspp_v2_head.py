@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import MultiConfig, SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputTypeError, InputValueError
+
 
 def subsample_labels(seg_label: Tensor, size: Tuple[int, int]) -> Tensor:
     """Nearest-neighbour subsampling of ``[N, 1, H, W]`` labels to ``size``.
@@ -55,8 +57,8 @@ class ASPPV2Head(BaseDecodeHead):
                  **kwargs) -> None:
         for fixed in ('channels', 'dropout_ratio'):
             if fixed in kwargs:
-                raise TypeError(f'ASPPV2Head has no {fixed!r}: its ASPP '
-                                'branches are the classifier')
+                raise InputTypeError(f'ASPPV2Head has no {fixed!r}: its ASPP '
+                                     'branches are the classifier')
         super().__init__(
             channels=kwargs['in_channels'],
             dropout_ratio=0.,
@@ -83,7 +85,8 @@ class ASPPV2Head(BaseDecodeHead):
         """Cross-entropy of the logits against the labels subsampled to
         their size (DeepLab-v2's training protocol)."""
         if self.sampler is not None:
-            raise ValueError('ASPPV2Head does not support a pixel sampler')
+            raise InputValueError(
+                'ASPPV2Head does not support a pixel sampler')
         seg_label = subsample_labels(
             self._stack_batch_gt(batch_data_samples),
             seg_logits.shape[2:]).squeeze(1)

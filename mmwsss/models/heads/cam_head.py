@@ -8,13 +8,15 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputKeyError, InputValueError
+
 
 def stack_img_labels(data_samples: SampleList) -> Tensor:
     """Stack the ``gt_img_labels`` of a batch into a ``[N, K]`` tensor."""
     try:
         return torch.stack([s.gt_img_labels for s in data_samples])
     except AttributeError:
-        raise KeyError(
+        raise InputKeyError(
             'data samples carry no gt_img_labels; pack them with '
             'PackWSSSInputs') from None
 
@@ -82,7 +84,7 @@ class CAMHead(BaseModule):
         logits = self.forward(inputs)
         targets = stack_img_labels(data_samples).to(logits)
         if targets.shape[1] != self.num_classes:
-            raise ValueError(
+            raise InputValueError(
                 f'image-level labels have {targets.shape[1]} classes but the '
                 f'head has num_classes={self.num_classes}')
         loss = self.loss_cls(logits, targets)

@@ -6,6 +6,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 @MODELS.register_module()
 class ImageLabelEncHead(EncHead):
@@ -42,7 +44,7 @@ class ImageLabelEncHead(EncHead):
                 continue
             labels = sample.gt_img_labels
             if labels.numel() != self.num_classes - 1:
-                raise ValueError(
+                raise InputValueError(
                     f'image-level labels have {labels.numel()} foreground '
                     f'classes but the head has num_classes='
                     f'{self.num_classes} (with background)')

@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from .cam_head import stack_img_labels
 
 
@@ -62,9 +64,9 @@ class MDCHead(BaseModule):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(dilations) < 2 or len(set(dilations)) != len(dilations):
-            raise ValueError('MDCHead needs the standard dilation and at '
-                             'least one enlarged one, all different, got '
-                             f'{dilations}')
+            raise InputValueError('MDCHead needs the standard dilation and at '
+                                  'least one enlarged one, all different, got '
+                                  f'{dilations}')
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.channels = channels
@@ -125,7 +127,7 @@ class MDCHead(BaseModule):
         logits = self.block_logits(inputs)
         labels = stack_img_labels(data_samples).to(logits[0])
         if labels.shape[1] != self.num_classes:
-            raise ValueError(
+            raise InputValueError(
                 f'image-level labels have {labels.shape[1]} classes but the '
                 f'head has num_classes={self.num_classes}')
         name = self.loss_cls.loss_name

@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 @MODELS.register_module()
 class PixelCorrelationModule(BaseModule):
@@ -53,7 +55,7 @@ class PixelCorrelationModule(BaseModule):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not len(in_channels) == len(in_index) == len(feat_channels):
-            raise ValueError(
+            raise InputValueError(
                 'in_channels, in_index and feat_channels need one entry per '
                 f'feature, got {in_channels}, {in_index}, {feat_channels}')
         self.in_channels = tuple(in_channels)

@@ -10,6 +10,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from ..utils.sec_crf import sec_crf
 from .cam_head import stack_img_labels
 
@@ -227,8 +229,8 @@ class SECHead(BaseDecodeHead):
             dropout_ratio=dropout_ratio,
             **kwargs)
         if len(loss_weights) != 3:
-            raise ValueError('loss_weights are the seed, expand and '
-                             f'constrain weights, got {loss_weights}')
+            raise InputValueError('loss_weights are the seed, expand and '
+                                  f'constrain weights, got {loss_weights}')
         # VGG's pool5 and LargeFOV's pool5a; Caffe's average pooling counts
         # the padding.
         self.pool5 = nn.MaxPool2d(3, stride=1, padding=1)
@@ -271,7 +273,7 @@ class SECHead(BaseDecodeHead):
         cued = labels != self.ignore_index
         bad = cued & ((labels < 0) | (labels >= self.num_classes))
         if bad.any():
-            raise ValueError(
+            raise InputValueError(
                 f'cue labels must be in [0, {self.num_classes}) or '
                 f'{self.ignore_index}, got {labels[bad].unique().tolist()}')
         cues = F.one_hot(
@@ -298,9 +300,10 @@ class SECHead(BaseDecodeHead):
             dict: ``loss_seed``, ``loss_expand``, ``loss_constrain``.
         """
         if images is None:
-            raise ValueError('SECHead.loss needs the un-normalised images '
-                             'for the CRF of its constrain loss; train it '
-                             'in SECSegmentor')
+            raise InputValueError(
+                'SECHead.loss needs the un-normalised images '
+                'for the CRF of its constrain loss; train it '
+                'in SECSegmentor')
         return self.loss_by_feat(
             self.forward(inputs), batch_data_samples, images)
 
@@ -311,7 +314,7 @@ class SECHead(BaseDecodeHead):
         probs = sec_softmax(seg_logits, self.min_prob)
         img_labels = stack_img_labels(batch_data_samples).to(probs)
         if img_labels.shape[1] != self.num_classes - 1:
-            raise ValueError(
+            raise InputValueError(
                 f'image-level labels have {img_labels.shape[1]} classes but '
                 f'the head has num_classes={self.num_classes} (background '
                 'included)')

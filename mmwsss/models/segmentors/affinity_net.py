@@ -11,6 +11,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 @MODELS.register_module()
 class AffinityNet(BaseSegmentor):
@@ -54,9 +56,10 @@ class AffinityNet(BaseSegmentor):
         feats = self.backbone(inputs)
         sizes = {tuple(x.shape[-2:]) for x in feats}
         if len(feats) != 3 or len(sizes) != 1:
-            raise ValueError('AffinityNet needs three backbone levels of one '
-                             'size (output stride 8); got '
-                             f'{[tuple(x.shape) for x in feats]}')
+            raise InputValueError(
+                'AffinityNet needs three backbone levels of one '
+                'size (output stride 8); got '
+                f'{[tuple(x.shape) for x in feats]}')
         return list(feats)
 
     def _forward(self,

@@ -9,6 +9,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from ..utils.cam_inference import (cams_to_label, multi_scale_cams,
                                    normalize_cams)
 
@@ -109,8 +111,9 @@ class CAMClassifier(BaseSegmentor):
                 inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
         if data_samples is None:
-            raise ValueError('CAMClassifier.predict needs data samples with '
-                             'gt_img_labels: seeds use the image-level labels')
+            raise InputValueError(
+                'CAMClassifier.predict needs data samples with '
+                'gt_img_labels: seeds use the image-level labels')
         with torch.no_grad():
             logits = self._forward(inputs)
         for i, sample in enumerate(data_samples):

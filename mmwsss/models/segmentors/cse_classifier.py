@@ -10,6 +10,7 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from mmwsss.models.heads.cam_head import stack_img_labels
+from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 from ..utils.cam_inference import normalize_cams
 from .cam_classifier import CAMClassifier
 
@@ -62,16 +63,16 @@ class CSEClassifier(CAMClassifier):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if erasing not in ('class_specific', 'class_agnostic'):
-            raise ValueError("erasing must be 'class_specific' or "
-                             f"'class_agnostic', got {erasing!r}")
+            raise InputValueError("erasing must be 'class_specific' or "
+                                  f"'class_agnostic', got {erasing!r}")
         if mask_norm not in ('image', 'batch'):
-            raise ValueError("mask_norm must be 'image' or 'batch', got "
-                             f'{mask_norm!r}')
+            raise InputValueError("mask_norm must be 'image' or 'batch', got "
+                                  f'{mask_norm!r}')
         self.ordinary_classifier = CAMClassifier(
             backbone=ordinary_classifier['backbone'],
             cam_head=ordinary_classifier['cam_head'])
         if self.ordinary_classifier.num_classes != self.num_classes:
-            raise ValueError(
+            raise InputValueError(
                 f'the ordinary classifier has '
                 f'{self.ordinary_classifier.num_classes} classes, the CAM '
                 f'network {self.num_classes}')
@@ -87,12 +88,12 @@ class CSEClassifier(CAMClassifier):
         # Erasing against an untrained classifier teaches nothing: training
         # must name the frozen classifier's weights.
         if self.ordinary_checkpoint is None:
-            raise ValueError(
+            raise InputValueError(
                 'CSE needs model.ordinary_checkpoint, the checkpoint of the '
                 "CAM classifier its config's builds_on names (run_pipeline "
                 'sets it)')
         if not osp.isfile(self.ordinary_checkpoint):
-            raise FileNotFoundError(
+            raise InputFileNotFoundError(
                 'ordinary classifier checkpoint not found: '
                 f'{self.ordinary_checkpoint} (train a CAM classifier first)')
         load_checkpoint(

@@ -8,6 +8,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptSampleList, SampleList, add_prefix
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 @MODELS.register_module()
 class MSCEncoderDecoder(EncoderDecoder):
@@ -35,7 +37,7 @@ class MSCEncoderDecoder(EncoderDecoder):
     def __init__(self, msc_scales: Sequence[float] = (0.5, 0.75),
                  **kwargs) -> None:
         if kwargs.get('auxiliary_head') is not None:
-            raise ValueError('MSCEncoderDecoder takes no auxiliary_head')
+            raise InputValueError('MSCEncoderDecoder takes no auxiliary_head')
         super().__init__(**kwargs)
         self.msc_scales = tuple(msc_scales)
 

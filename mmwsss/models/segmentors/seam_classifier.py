@@ -8,6 +8,7 @@ from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from mmwsss.models.heads.cam_head import stack_img_labels
+from mmwsss.utils.errors import InputValueError
 from .cam_classifier import CAMClassifier
 
 
@@ -149,7 +150,7 @@ class SEAMClassifier(CAMClassifier):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if not 0 < scale_factor <= 1:
-            raise ValueError(
+            raise InputValueError(
                 f'scale_factor must be in (0, 1], got {scale_factor}')
         self.pcm = MODELS.build(pcm)
         self.scale_factor = scale_factor

@@ -10,6 +10,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptConfigType, OptSampleList, SampleList, add_prefix
 from torch import Tensor
 
+from mmwsss.utils.errors import InputKeyError, InputValueError
+
 from ..utils.sec_crf import sec_crf
 
 
@@ -47,8 +49,8 @@ class SECSegmentor(EncoderDecoder):
             restrict_to_image_labels=False)
         settings.update(test_cfg or {})
         if settings['mode'] != 'whole':
-            raise ValueError('SECSegmentor predicts whole images, got '
-                             f"test_cfg.mode={settings['mode']!r}")
+            raise InputValueError('SECSegmentor predicts whole images, got '
+                                  f"test_cfg.mode={settings['mode']!r}")
         super().__init__(test_cfg=settings, **kwargs)
 
     def unnormalize(self, inputs: Tensor) -> Tensor:
@@ -82,12 +84,14 @@ class SECSegmentor(EncoderDecoder):
             return image.round().clamp(0, 255).byte().permute(
                 1, 2, 0).cpu().numpy()
         if 'img_path' not in meta:
-            raise KeyError('the test-time CRF of a resized image needs its '
-                           "'img_path' to read the original")
+            raise InputKeyError(
+                'the test-time CRF of a resized image needs its '
+                "'img_path' to read the original")
         image = mmcv.imread(meta['img_path'], channel_order='rgb')
         if image.shape[:2] != ori_shape:
-            raise ValueError(f"{meta['img_path']}: {image.shape[:2]} is not "
-                             f'its ori_shape {ori_shape}')
+            raise InputValueError(
+                f"{meta['img_path']}: {image.shape[:2]} is not "
+                f'its ori_shape {ori_shape}')
         return image
 
     def predict_probs(self, inputs: Tensor, meta: dict,
@@ -122,8 +126,9 @@ class SECSegmentor(EncoderDecoder):
         """Label maps at the original image size (``pred_sem_seg``) and
         the probabilities they are the argmax of (``seg_logits``)."""
         if data_samples is None:
-            raise ValueError('SECSegmentor.predict needs data samples (image '
-                             'metas) to resize and smooth its output')
+            raise InputValueError(
+                'SECSegmentor.predict needs data samples (image '
+                'metas) to resize and smooth its output')
         with torch.no_grad():
             logits = self.decode_head.forward(self.extract_feat(inputs))
         for i, sample in enumerate(data_samples):

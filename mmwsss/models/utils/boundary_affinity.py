@@ -17,6 +17,8 @@ from typing import List, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 from .pair_geometry import path_offsets, search_directions, source_window
 
 Offset = Tuple[int, int]
@@ -53,7 +55,7 @@ def nearest_resize_label(label: Tensor, size: Sequence[int]) -> Tensor:
 def _check_grid(height: int, width: int, radius: int) -> None:
     floor = radius - 1
     if height <= floor or width <= 2 * floor:
-        raise ValueError(
+        raise InputValueError(
             f'a {height}x{width} grid has no source pixel for pairs of '
             f'radius {radius}: it needs more than {floor} rows and '
             f'{2 * floor} columns (use a larger crop or a smaller radius)')

@@ -8,6 +8,8 @@ is the same pair.
 """
 from typing import List, Tuple
 
+from mmwsss.utils.errors import InputValueError
+
 Offset = Tuple[int, int]
 
 
@@ -25,7 +27,7 @@ def search_directions(radius: int) -> List[Offset]:
         list[tuple[int, int]]: The forward offsets.
     """
     if int(radius) != radius or radius < 2:
-        raise ValueError(f'radius must be an integer >= 2, got {radius}')
+        raise InputValueError(f'radius must be an integer >= 2, got {radius}')
     radius = int(radius)
     directions = [(0, dx) for dx in range(1, radius)]
     for dy in range(1, radius):
@@ -50,7 +52,7 @@ def path_offsets(direction: Offset) -> List[Offset]:
     dy, dx = direction
     length_sq = dy * dy + dx * dx
     if length_sq == 0:
-        raise ValueError('a path needs a non-zero direction')
+        raise InputValueError('a path needs a non-zero direction')
     cells = []
     for y in range(min(0, dy), max(0, dy) + 1):
         for x in range(min(0, dx), max(0, dx) + 1):

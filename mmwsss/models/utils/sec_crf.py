@@ -4,6 +4,8 @@ mean-field inference (NeurIPS 2011, the 2013 code), through pydensecrf,
 which wraps the same library."""
 import numpy as np
 
+from mmwsss.utils.errors import InputValueError
+
 #: SEC's ``krahenbuhl2013/CRF.py``: a bilateral kernel of weight 10 with
 #: spatial std 80 and colour std 13, and a Gaussian kernel of weight 3 with
 #: spatial std 3; both spatial stds are divided by ``scale_factor``.
@@ -42,8 +44,8 @@ def sec_crf(image: np.ndarray,
 
     num_labels, h, w = unary.shape
     if image.shape != (h, w, 3):
-        raise ValueError(f'image {image.shape} must be [{h}, {w}, 3] to '
-                         f'match the unary {unary.shape}')
+        raise InputValueError(f'image {image.shape} must be [{h}, {w}, 3] to '
+                              f'match the unary {unary.shape}')
     crf = dcrf.DenseCRF2D(w, h, num_labels)
     crf.setUnaryEnergy(
         np.ascontiguousarray(-unary.reshape(num_labels, -1),
