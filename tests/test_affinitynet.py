@@ -226,7 +226,8 @@ def test_tiny_training_run_and_random_walk(tiny_data, tiny_checkpoint,
                    '--cam-dir', cam_dir, '--out-dir', tmp_path / 'rw',
                    '--data-root', tiny_data, '--num-workers', 0)
     assert '24 random-walk labels written' in out and 'mIoU' in out
-    for name in sorted(os.listdir(tmp_path / 'rw'))[:4]:
+    for name in sorted(n for n in os.listdir(tmp_path / 'rw')
+                       if n.endswith('.png'))[:4]:
         label = load_label_png(str(tmp_path / 'rw' / name))
         assert label.shape == (128, 128) and label.max() <= TINY_CLASSES
     # PSA propagates its own background: nothing to sweep.

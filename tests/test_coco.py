@@ -315,7 +315,11 @@ def test_tools_without_config_read_the_coco_layout(coco_root, tmp_path):
         seg_map_dir=dataset.data_prefix['seg_map_path'],
         class_names=dataset.metainfo['classes'], progress=False,
         ids=[info['img_id'] for info in infos])
-    assert swept == json.loads(json.dumps(reference))
+    # Written inside the folder: its own path relative, its fingerprint.
+    assert swept.pop('cam_dir') == '.' and 'folder_fingerprint' in swept
+    reference.pop('cam_dir')
+    assert swept == dict(json.loads(json.dumps(reference)),
+                         folder_fingerprint=None)
     assert swept['class_names'] == ['background', 'person', 'car', 'dog']
     assert swept['num_images'] == 2
     assert split_files(coco_root, 'val2014') == split_files(
@@ -325,23 +329,24 @@ def test_tools_without_config_read_the_coco_layout(coco_root, tmp_path):
     # evaluation, on the split and on another one.
     runs = {}
     for name, extra in (('plain', ()), ('config', ('--config', config))):
-        out_dir = tmp_path / name
-        for split, eval_split in (('val2014', 'val2014'),
-                                  ('train2014', 'val2014')):
+        # One folder per split: a folder's manifest names its split.
+        for split in ('val2014', 'train2014'):
             stdout = run_tool('make_pseudo_labels.py', '--cam-dir', cam_dir,
                               '--data-root', coco_root, '--split', split,
-                              '--eval-split', eval_split, '--out-dir',
-                              out_dir, '--crf', '--crf-iterations', 2,
-                              '--num-workers', 1, *extra)
+                              '--out-dir', tmp_path / name / split, '--crf',
+                              '--crf-iterations', 2, '--num-workers', 1,
+                              *extra)
             assert 'pseudo labels written' in stdout
             assert 'seed_eval_val2014.json' in stdout  # threshold source
-        runs[name] = out_dir
+        runs[name] = tmp_path / name / 'val2014'
     labels = {
         name: {
-            f: load_label_png(str(out_dir / f))
-            for f in sorted(os.listdir(out_dir)) if f.endswith('.png')
+            f: load_label_png(str(tmp_path / name / split / f))
+            for split in ('train2014', 'val2014')
+            for f in sorted(os.listdir(tmp_path / name / split))
+            if f.endswith('.png')
         }
-        for name, out_dir in runs.items()
+        for name in runs
     }
     assert list(labels['plain']) == [
         f'COCO_train2014_{i:012d}.png' for i in (9, 25)

@@ -129,7 +129,8 @@ def test_generate_palette_pngs_resume_and_evaluate(cam_root, tmp_path):
     assert generate_pseudo_labels(
         cam_dir, root, 'train', out, bg_threshold=0.5, num_workers=2,
         progress=False) == 1
-    assert sorted(os.listdir(out)) == ['a.png', 'b.png', 'c.png']
+    assert sorted(os.listdir(out)) == ['a.png', 'b.png', 'c.png',
+                                       'manifest.json']
 
     result = evaluate_pseudo_labels(out, root, 'train', progress=False)
     # Per image: bg I=3*6, pred 3*6, gt 4*6; dog I=4*6, pred 5*6, gt 4*6.

@@ -139,7 +139,7 @@ def _bare_forward(model, dataset, scales, flip, batch_size, device):
 
 def _max_cam_difference(dir_a, dir_b):
     worst = 0.0
-    for name in sorted(os.listdir(dir_a)):
+    for name in sorted(n for n in os.listdir(dir_a) if n.endswith('.npy')):
         a = load_cam_file(osp.join(dir_a, name))
         b = load_cam_file(osp.join(dir_b, name))
         if not np.array_equal(a['keys'], b['keys']):

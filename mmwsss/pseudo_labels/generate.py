@@ -232,6 +232,12 @@ def generate_pseudo_labels(cam_dir: str,
         low_alpha=low_alpha,
         high_alpha=high_alpha,
         saliency_cfg=saliency_cfg)
+    if saliency_dir is not None:
+        # Checked before the output folder is made or touched.
+        require_files(saliency_dir, ids, '.png',
+                      f'saliency maps of split {split!r}')
+        for img_id in ids:
+            check_image_file(osp.join(saliency_dir, img_id + '.png'))
     prepare_output_dir(
         out_dir,
         label_folder_settings(settings, cam_dir, data_root, split, ids,
@@ -241,11 +247,6 @@ def generate_pseudo_labels(cam_dir: str,
     pending = [
         i for i in ids if not osp.isfile(osp.join(out_dir, i + '.png'))
     ]
-    if saliency_dir is not None:
-        require_files(saliency_dir, pending, '.png',
-                      f'saliency maps of split {split!r}')
-        for img_id in pending:
-            check_image_file(osp.join(saliency_dir, img_id + '.png'))
     remove_stale_tmp_files(out_dir)
     if progress and len(pending) < len(ids):
         print(f'{len(ids) - len(pending)} of {len(ids)} pseudo labels are '
