@@ -54,6 +54,8 @@ param_scheduler = [
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+    # Every epoch (the last one kept), so that an interrupted stage
+    # resumes where it stopped; a narrow ResNet-18 saves in milliseconds.
+    checkpoint=dict(interval=1, max_keep_ckpts=1))
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

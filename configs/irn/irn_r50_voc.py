@@ -84,7 +84,8 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=True,
-        interval=max_epochs,
+        # Every epoch, so that an interrupted run resumes mid-stage.
+        interval=1,
         max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
