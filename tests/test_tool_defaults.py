@@ -17,7 +17,7 @@ from mmwsss.cams import load_cam_file
 from mmwsss.pseudo_labels import (PSEUDO_LABEL_DEFAULTS,
                                   generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
-from mmwsss.utils import load_label_png
+from mmwsss.utils import folder_fingerprint, load_label_png
 from conftest import REPO_ROOT, dump_tiny_config
 
 
@@ -115,7 +115,7 @@ def test_eval_cams_writes_inside_each_cam_folder(tiny_data, val_cams,
             written = json.load(f)
         # Inside the folder: its path relative to it, with its fingerprint.
         expected = dict(json.loads(json.dumps(result)),
-                        folder_fingerprint=None)
+                        folder_fingerprint=folder_fingerprint(folder))
         expected['cam_dir'] = '.'
         assert written == expected
     assert first['miou_by_threshold'] != second['miou_by_threshold']

@@ -4,7 +4,7 @@ training seconds per iteration relative to CAM."""
 import argparse
 import os.path as osp
 
-from mmwsss.apis import (METHODS, ON_CHANGE_CHOICES, compare_methods,
+from mmwsss.apis import (METHODS, add_on_change_argument, compare_methods,
                          format_comparison, interrupted_stages,
                          set_on_change, set_verbose)
 from mmwsss.utils import run_tool, save_json
@@ -24,13 +24,7 @@ def parse_args():
         action='store_true',
         help='also make and evaluate each method\'s pseudo labels: CRF '
         'only, and its paper\'s random walk (IRN / AffinityNet)')
-    parser.add_argument(
-        '--on-change',
-        choices=ON_CHANGE_CHOICES,
-        default='rerun',
-        help='what a rerun does with a finished stage whose settings '
-        'changed: rerun it and what depends on it, or stop naming the '
-        'changed settings (default: %(default)s)')
+    add_on_change_argument(parser)
     parser.add_argument(
         '--verbose',
         action='store_true',

@@ -11,7 +11,7 @@ from mmengine.config import DictAction
 from mmwsss.apis import finish_distributed, init_cam_distributed, make_cams
 from mmwsss.cams.generate import DEFAULT_SCALES
 from mmwsss.cams.gradcam import GRADCAM_NORMS
-from mmwsss.utils import run_tool
+from mmwsss.utils import add_overwrite_argument, run_tool
 
 
 def build_parser():
@@ -71,11 +71,7 @@ def build_parser():
         choices=['none', 'pytorch'],
         default='none',
         help='job launcher, torchrun: pytorch (default: %(default)s)')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='start over an output folder made under other settings '
-        '(default: refuse, naming the changed settings)')
+    add_overwrite_argument(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -21,7 +21,8 @@ from mmwsss.pseudo_labels import (CRF_DEFAULTS, PSEUDO_LABEL_DEFAULTS,
                                   SALIENCY_DEFAULTS, format_sources,
                                   generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
-from mmwsss.utils import InputValueError, run_tool, save_evaluation
+from mmwsss.utils import (InputValueError, add_overwrite_argument, run_tool,
+                          save_evaluation)
 
 D = PSEUDO_LABEL_DEFAULTS
 
@@ -129,11 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         '--eval-split',
         help='split to evaluate against its masks (default: --split, when '
         'its masks exist)')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='start over an output folder made under other settings '
-        '(default: refuse, naming the changed settings)')
+    add_overwrite_argument(parser)
     parser.add_argument(
         '--out',
         help='evaluation JSON (default: pseudo_eval_<split>.json in the '

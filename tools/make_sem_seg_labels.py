@@ -16,7 +16,7 @@ from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
                                format_pseudo_label_table, format_seed_table)
 from mmwsss.pseudo_labels import seed_eval_path
-from mmwsss.utils import run_tool, save_evaluation
+from mmwsss.utils import add_overwrite_argument, run_tool, save_evaluation
 
 
 def parse_args():
@@ -53,11 +53,7 @@ def parse_args():
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch'], default='none',
         help='job launcher (torchrun: pytorch)')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='start over an output folder made under other settings '
-        '(default: refuse, naming the changed settings)')
+    add_overwrite_argument(parser)
     parser.add_argument(
         '--out',
         help='evaluation JSON (default: pseudo_eval_<split>.json in the '

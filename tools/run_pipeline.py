@@ -15,9 +15,10 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (METHODS, ON_CHANGE_CHOICES, PRESETS, REFINEMENTS,
-                         format_summary, interrupted_stages, run_pipeline,
-                         set_on_change, set_verbose)
+from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS,
+                         add_on_change_argument, format_summary,
+                         interrupted_stages, run_pipeline, set_on_change,
+                         set_verbose)
 from mmwsss.utils import run_tool
 
 
@@ -62,14 +63,7 @@ def parse_args():
         help='processes writing pseudo labels (default: 2)')
     parser.add_argument(
         '--device', help='CAM inference device (default: cuda if present)')
-    parser.add_argument(
-        '--on-change',
-        choices=ON_CHANGE_CHOICES,
-        default='rerun',
-        help='what a rerun does with a finished stage whose settings '
-        'changed: rerun it and what depends on it, or stop naming the '
-        'changed settings; a stale result is never reused (default: '
-        '%(default)s)')
+    add_on_change_argument(parser)
     parser.add_argument(
         '--verbose',
         action='store_true',

@@ -9,17 +9,18 @@ from .pipeline import (METHODS, PRESETS, REFINEMENTS, format_summary,
                        run_seed_pipeline, train_and_test, train_classifier)
 from .random_walk import make_sem_seg_labels, random_walk_settings
 from .sec import make_sec_labels, run_sec_seeds
-from .stages import (ON_CHANGE_CHOICES, interrupted_stages, set_on_change,
-                     set_verbose, with_rng_state)
+from .stages import (ON_CHANGE_CHOICES, add_on_change_argument,
+                     interrupted_stages, set_on_change, set_verbose,
+                     with_rng_state)
 
 __all__ = [
     'METHODS', 'ON_CHANGE_CHOICES', 'PRESETS', 'REFINEMENTS',
-    'compare_methods', 'default_device', 'finish_distributed',
-    'format_comparison', 'format_summary', 'init_cam_distributed',
-    'init_cam_model', 'init_model', 'interrupted_stages', 'load_config',
-    'make_cams', 'make_sec_labels', 'make_sem_seg_labels',
-    'random_walk_settings', 'run_adversarial_erasing', 'run_pseudo_labels',
-    'run_sec_seeds', 'resolve_config_path', 'run_method_seeds',
-    'run_pipeline', 'run_seed_pipeline', 'set_on_change', 'set_verbose',
-    'train_and_test', 'train_classifier', 'with_rng_state'
+    'add_on_change_argument', 'compare_methods', 'default_device',
+    'finish_distributed', 'format_comparison', 'format_summary',
+    'init_cam_distributed', 'init_cam_model', 'init_model',
+    'interrupted_stages', 'load_config', 'make_cams', 'make_sec_labels',
+    'make_sem_seg_labels', 'random_walk_settings', 'run_adversarial_erasing',
+    'run_pseudo_labels', 'run_sec_seeds', 'resolve_config_path',
+    'run_method_seeds', 'run_pipeline', 'run_seed_pipeline', 'set_on_change',
+    'set_verbose', 'train_and_test', 'train_classifier', 'with_rng_state'
 ]

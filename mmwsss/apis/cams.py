@@ -1,7 +1,6 @@
 """CAM files of a split from a trained classifier: one process or one
 torchrun shard per rank."""
 import os
-import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -11,9 +10,8 @@ from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
 from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
 from mmwsss.datasets import build_split_dataset
-from mmwsss.utils import file_digest
 from mmwsss.utils.errors import InputTypeError, InputValueError
-from .model import init_model
+from .model import init_model, model_source
 
 
 def init_cam_distributed(
@@ -128,8 +126,5 @@ def make_cams(config: Union[str, Config],
         rank=rank,
         world_size=world_size,
         progress=progress,
-        source=dict(
-            model=cfg.model.to_dict(),
-            checkpoint=file_digest(checkpoint),
-            data_root=osp.realpath(dataset.data_root)),
+        source=model_source(cfg, checkpoint, dataset.data_root),
         overwrite=overwrite)

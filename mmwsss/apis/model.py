@@ -1,5 +1,6 @@
 """A model built from its config with a checkpoint that must fit, ready
 for inference."""
+import os.path as osp
 from typing import Dict, Optional, Tuple, Union
 
 import torch
@@ -7,7 +8,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from mmwsss.utils import load_fitting_checkpoint
+from mmwsss.utils import file_digest, load_fitting_checkpoint
 from .config import load_config
 
 
@@ -47,3 +48,13 @@ def init_model(
         load_fitting_checkpoint(model, checkpoint)
     model.cfg = cfg
     return model.to(default_device(device)).eval(), cfg
+
+
+def model_source(cfg: Config, checkpoint: str, data_root: str) -> dict:
+    """What a generator's output folder records of the model that wrote
+    it: the model config, the checkpoint's content digest (a copied or
+    moved checkpoint keeps it) and the data root's real path."""
+    return dict(
+        model=cfg.model.to_dict(),
+        checkpoint=file_digest(checkpoint),
+        data_root=osp.realpath(data_root))

@@ -275,7 +275,7 @@ def run_seed_pipeline(data_root: str,
     metrics = train['metrics']
     summary = dict(
         data_root=osp.abspath(data_root),
-        config=config if isinstance(config, str) else None,
+        config=config,
         checkpoint=train['checkpoint'],
         seed_split=seed_split,
         seed_miou=seeds['best_miou'],
@@ -539,7 +539,7 @@ def run_refinement(record: StageRecord,
                                                    preset, data_root,
                                                    cfg_options)
     data = data_identity(data_root)
-    cams = dict(seeds['fingerprints'], cam_dir=seeds['cam_dir'])
+    cams = seeds['fingerprints']['cams']
     train_label_dir = osp.join(work_dir, f'{refine}_train_labels')
     label_settings = affinity_label_settings(refine, label_cfg)
     train_labels = run_stage(
@@ -557,7 +557,7 @@ def run_refinement(record: StageRecord,
                 overwrite=True,
                 **label_settings)),
         inputs=dict(
-            cams=cams['cams'],
+            cams=cams,
             settings=label_settings,
             split=split,
             data_root=data),
@@ -616,7 +616,7 @@ def run_refinement(record: StageRecord,
                 overwrite=True)),
         inputs=dict(
             trained=trained['fingerprint'],
-            cams=cams['cams'],
+            cams=cams,
             settings=walk_cfg,
             split=split,
             data_root=data),

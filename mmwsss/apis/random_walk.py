@@ -1,5 +1,4 @@
 """Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint."""
-import os.path as osp
 from typing import Dict, Optional, Tuple, Union
 
 from mmengine.config import Config
@@ -7,10 +6,9 @@ from mmengine.config import Config
 from mmwsss.datasets import build_split_dataset
 from mmwsss.pseudo_labels.random_walk_labels import (
     check_random_walk_settings, generate_random_walk_labels, refinement_of)
-from mmwsss.utils import file_digest
 from mmwsss.utils.errors import InputTypeError
 from .config import load_config
-from .model import init_model
+from .model import init_model, model_source
 
 
 def random_walk_settings(config: Union[str, Config],
@@ -81,8 +79,5 @@ def make_sem_seg_labels(config: Union[str, Config],
         rank=rank,
         world_size=world_size,
         progress=progress,
-        source=dict(
-            model=cfg.model.to_dict(),
-            checkpoint=file_digest(checkpoint),
-            data_root=osp.realpath(dataset.data_root)),
+        source=model_source(cfg, checkpoint, dataset.data_root),
         overwrite=overwrite)

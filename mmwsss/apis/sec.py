@@ -15,14 +15,14 @@ from mmengine.dataset import pseudo_collate
 
 from mmwsss.datasets import build_split_dataset
 from mmwsss.pseudo_labels import generate_pseudo_labels
-from mmwsss.utils import (file_digest, folder_fingerprint, prepare_output_dir,
+from mmwsss.utils import (folder_fingerprint, prepare_output_dir,
                           remove_stale_tmp_files, save_palette_png)
 from mmwsss.utils.errors import InputFileNotFoundError, InputKeyError
 from mmwsss.visualization import render_label_grid
 from .config import load_config
 from .data_roots import (check_data_root, num_foreground_classes,
                          pseudo_label_train_set, split_ids)
-from .model import init_model
+from .model import init_model, model_source
 from .stages import (StageRecord, config_inputs, data_identity,
                      evaluate_label_stage, run_stage, save_summary,
                      train_and_test)
@@ -64,10 +64,7 @@ def make_sec_labels(config: str,
     prepare_output_dir(
         out_dir,
         dict(
-            model=cfg.model.to_dict(),
-            checkpoint=file_digest(checkpoint),
-            split=split,
-            data_root=osp.realpath(dataset.data_root)),
+            model_source(cfg, checkpoint, dataset.data_root), split=split),
         'SEC labels',
         overwrite=overwrite)
     remove_stale_tmp_files(out_dir)

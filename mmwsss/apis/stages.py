@@ -1,5 +1,6 @@
 """Resumable stages: a record of the finished ones and mmengine training
 that resumes from its last checkpoint. Shared by every pipeline driver."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -17,8 +18,8 @@ from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
 from mmwsss.pseudo_labels import seed_eval_path
 from mmwsss.utils import (changed_settings, check_checkpoint_fits,
                           clear_folder, describe_changes, fingerprint,
-                          flatten_settings, portable, save_evaluation,
-                          save_json)
+                          flatten_settings, path_inside, portable,
+                          save_evaluation, save_json)
 from mmwsss.utils.errors import (InputFileNotFoundError, InputValueError,
                                  SettingsChangedError)
 
@@ -81,6 +82,19 @@ def set_on_change(on_change: str) -> None:
         raise InputValueError(f'on_change must be one of '
                               f'{ON_CHANGE_CHOICES}, got {on_change!r}')
     _PROGRESS['on_change'] = on_change
+
+
+def add_on_change_argument(parser: argparse.ArgumentParser) -> None:
+    """``--on-change`` of the tools that run pipeline stages (see
+    :func:`set_on_change`)."""
+    parser.add_argument(
+        '--on-change',
+        choices=ON_CHANGE_CHOICES,
+        default='rerun',
+        help='what a rerun does with a finished stage whose settings '
+        'changed: rerun it and what depends on it, or stop naming the '
+        'changed settings; a stale result is never reused (default: '
+        '%(default)s)')
 
 
 def interrupted_stages() -> str:
@@ -159,9 +173,7 @@ class StageRecord:
             name, dict(fingerprint=None, inputs={}))
         paths = []
         for key, value in outputs.items():
-            inside = isinstance(value, str) and osp.isabs(value) and (
-                osp.normpath(value) + os.sep).startswith(self.root + os.sep)
-            if inside:
+            if path_inside(value, self.root):
                 outputs[key] = osp.relpath(value, self.work_dir)
                 paths.append(key)
         entry.update(
@@ -369,9 +381,7 @@ def relative_paths(value: Any, work_dir: str) -> Any:
         return {k: relative_paths(v, work_dir) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [relative_paths(v, work_dir) for v in value]
-    if isinstance(value, str) and osp.isabs(value) and (
-            osp.normpath(value) + os.sep).startswith(
-                osp.abspath(work_dir) + os.sep):
+    if path_inside(value, work_dir):
         return osp.relpath(value, work_dir)
     return value
 
@@ -399,6 +409,35 @@ def data_identity(data_root: str) -> str:
     return osp.realpath(data_root)
 
 
+def _evaluation_stage(record: StageRecord, name: str, out: str,
+                      evaluate: Callable[[], dict],
+                      table: Callable[[dict], str], template: str,
+                      inputs: dict) -> dict:
+    """Run ``evaluate()`` as stage ``name`` once per fingerprint of
+    ``inputs``, keep its result in ``out`` (inside the folder it
+    describes) and log ``table(result)``; the console line is ``template``
+    filled from the result.
+
+    Returns:
+        dict: The result, with ``fingerprint`` (this stage's).
+    """
+
+    def work():
+        result = evaluate()
+        save_evaluation(result, out)
+        print_log(table(result), logger='current')
+        return dict(result_json=out)
+
+    outputs = run_stage(
+        record,
+        name,
+        work,
+        lambda outputs: summarize_json(outputs['result_json'], template),
+        inputs=inputs)
+    with open(outputs['result_json']) as f:
+        return dict(json.load(f), fingerprint=outputs['fingerprint'])
+
+
 def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
                          data_root: str, split: str) -> dict:
     """Evaluate the pseudo labels of stage outputs ``labels`` (their
@@ -410,27 +449,16 @@ def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
         dict: The evaluation, with ``fingerprint`` (this stage's).
     """
     label_dir = labels['label_dir']
-    out = osp.join(label_dir, f'pseudo_eval_{split}.json')
-
-    def work():
-        result = evaluate_pseudo_labels(label_dir, data_root, split)
-        save_evaluation(result, out)
-        print_log(format_pseudo_label_table(result), logger='current')
-        return dict(result_json=out)
-
-    outputs = run_stage(
-        record,
-        name,
-        work,
-        lambda outputs: summarize_json(
-            outputs['result_json'], 'mIoU {miou:.2f}, precision '
-            '{mean_precision:.2f}, recall {mean_recall:.2f}'),
-        inputs=dict(
+    return _evaluation_stage(
+        record, name, osp.join(label_dir, f'pseudo_eval_{split}.json'),
+        lambda: evaluate_pseudo_labels(label_dir, data_root, split),
+        format_pseudo_label_table,
+        'mIoU {miou:.2f}, precision {mean_precision:.2f}, recall '
+        '{mean_recall:.2f}',
+        dict(
             labels=labels['fingerprint'],
             data_root=data_identity(data_root),
             split=split))
-    with open(outputs['result_json']) as f:
-        return dict(json.load(f), fingerprint=outputs['fingerprint'])
 
 
 def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
@@ -445,24 +473,11 @@ def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
         dict: The sweep, with ``fingerprint`` (this stage's).
     """
     cam_dir = cams['cam_dir']
-    out = seed_eval_path(cam_dir, split)
-
-    def work():
-        result = evaluate_seeds(cam_dir, data_root, split)
-        save_evaluation(result, out)
-        print_log(format_seed_table(result), logger='current')
-        return dict(seed_json=out)
-
-    outputs = run_stage(
-        record,
-        name,
-        work,
-        lambda out: summarize_json(
-            out['seed_json'], 'seed mIoU {best_miou:.2f} at background '
-            '{best_threshold:.2f}'),
-        inputs=dict(
+    return _evaluation_stage(
+        record, name, seed_eval_path(cam_dir, split),
+        lambda: evaluate_seeds(cam_dir, data_root, split), format_seed_table,
+        'seed mIoU {best_miou:.2f} at background {best_threshold:.2f}',
+        dict(
             cams=cams['fingerprint'],
             data_root=data_identity(data_root),
             split=split))
-    with open(outputs['seed_json']) as f:
-        return dict(json.load(f), fingerprint=outputs['fingerprint'])

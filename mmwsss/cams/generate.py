@@ -8,7 +8,6 @@ from typing import Iterator, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
-from mmengine.dist import barrier
 from mmengine.model import BaseModel
 from mmengine.utils import ProgressBar
 from mmseg.utils import SampleList
@@ -17,7 +16,7 @@ from torch.utils.data import DataLoader, Subset
 
 from mmwsss.models.segmentors import CAMClassifier
 from mmwsss.models.utils.cam_inference import normalize_cams
-from mmwsss.utils import (fingerprint, prepare_output_dir,
+from mmwsss.utils import (fingerprint, prepare_shared_output_dir,
                           remove_stale_tmp_files)
 from mmwsss.utils.errors import InputValueError
 from .cam_file import CAM_STRIDE, save_cam_file
@@ -110,14 +109,8 @@ def generate_cams(model: CAMClassifier,
                 dataset.get_data_info(i)['img_id']
                 for i in range(len(dataset))
             ])))
-    # The first rank checks (and may start over) the folder; the others
-    # then check what it recorded.
-    if rank == 0:
-        prepare_output_dir(out_dir, settings, 'CAM files', overwrite)
-    if world_size > 1:
-        barrier()
-    if rank != 0:
-        prepare_output_dir(out_dir, settings, 'CAM files', write=False)
+    prepare_shared_output_dir(out_dir, settings, 'CAM files', overwrite,
+                              rank, world_size)
     # Shards are fixed by index, so ranks need no communication and a rerun
     # with any number of ranks completes exactly the missing files.
     shard = {

@@ -9,15 +9,14 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
-from mmengine.dist import barrier
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Subset
 
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
 from mmwsss.cams.generate import weights_digest
-from mmwsss.utils import (fingerprint, folder_fingerprint, prepare_output_dir,
-                          remove_stale_tmp_files, require_files,
-                          save_palette_png)
+from mmwsss.utils import (fingerprint, folder_fingerprint,
+                          prepare_shared_output_dir, remove_stale_tmp_files,
+                          require_files, save_palette_png)
 from mmwsss.utils.errors import InputTypeError, InputValueError
 from .labels import label_from_cams, to_class_labels
 from .random_walk import irn_label_scores, psa_label_scores
@@ -159,16 +158,9 @@ def generate_random_walk_labels(model: torch.nn.Module,
     targets = [(out_dir, '.png', 'random-walk labels')]
     if score_dir is not None:
         targets.append((score_dir, '.npy', 'random-walk scores'))
-    # The first rank checks (and may start over) the folders; the others
-    # then check what it recorded.
-    for folder, _, what in targets:
-        if rank == 0:
-            prepare_output_dir(folder, settings, what, overwrite)
-    if world_size > 1:
-        barrier()
     for folder, suffix, what in targets:
-        if rank != 0:
-            prepare_output_dir(folder, settings, what, write=False)
+        prepare_shared_output_dir(folder, settings, what, overwrite, rank,
+                                  world_size)
         # Only this shard's leftovers: other ranks may be writing now.
         remove_stale_tmp_files(folder,
                                [i + suffix for i in shard.values()])

@@ -1,4 +1,5 @@
 """Entry points of the command-line tools."""
+import argparse
 import os
 import sys
 from typing import Callable, Optional
@@ -45,3 +46,13 @@ def run_tool(main: Callable[[], object],
               'rerun the same command to resume (finished work is kept)',
               file=sys.stderr)
         sys.exit(INTERRUPTED_STATUS)
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    """``--overwrite`` of the tools that write a folder with a manifest
+    (see :func:`~mmwsss.utils.prepare_output_dir`)."""
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start over an output folder made under other settings '
+        '(default: refuse, naming the changed settings)')

@@ -17,6 +17,15 @@ from typing import Any, Dict, List, Optional, Tuple
 _FILE_DIGESTS: Dict[Tuple[str, int, int], str] = {}
 
 
+def path_inside(value: Any, folder: str) -> bool:
+    """Whether ``value`` is an absolute path of ``folder`` or of something
+    inside it."""
+    if not (isinstance(value, str) and osp.isabs(value)):
+        return False
+    return (osp.normpath(value) + os.sep).startswith(
+        osp.abspath(folder) + os.sep)
+
+
 def portable(value: Any, root: Optional[str]) -> Any:
     """``value`` with every absolute path under ``root`` written as
     ``{work_dir}/<path relative to root>``, recursively through dicts,
@@ -28,10 +37,8 @@ def portable(value: Any, root: Optional[str]) -> Any:
         return {k: portable(v, root) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [portable(v, root) for v in value]
-    if isinstance(value, str) and osp.isabs(value):
-        path = osp.normpath(value)
-        if path == root or path.startswith(root + os.sep):
-            return '{work_dir}/' + osp.relpath(path, root)
+    if path_inside(value, root):
+        return '{work_dir}/' + osp.relpath(value, root)
     return value
 
 

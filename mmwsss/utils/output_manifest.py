@@ -13,9 +13,11 @@ import os.path as osp
 import shutil
 from typing import Any, Dict, Optional
 
+from mmengine.dist import barrier
+
 from .errors import SettingsChangedError
 from .fingerprint import (changed_settings, describe_changes, fingerprint,
-                          flatten_settings)
+                          flatten_settings, path_inside)
 from .io import save_json
 
 #: File name of a folder's settings record.
@@ -110,6 +112,24 @@ def prepare_output_dir(folder: str,
     return digest
 
 
+def prepare_shared_output_dir(folder: str,
+                              settings: Dict[str, Any],
+                              what: str,
+                              overwrite: bool = False,
+                              rank: int = 0,
+                              world_size: int = 1) -> str:
+    """:func:`prepare_output_dir` for a folder that the ranks of a sharded
+    job write together: the first rank checks it (and may start it over),
+    the others then check what it recorded."""
+    if rank == 0:
+        digest = prepare_output_dir(folder, settings, what, overwrite)
+    if world_size > 1:
+        barrier()
+    if rank != 0:
+        digest = prepare_output_dir(folder, settings, what, write=False)
+    return digest
+
+
 def save_evaluation(result: Dict[str, Any], path: str) -> None:
     """Write an evaluation JSON into the folder it describes, with that
     folder's fingerprint as ``folder_fingerprint``; paths inside the
@@ -117,17 +137,12 @@ def save_evaluation(result: Dict[str, Any], path: str) -> None:
     that it can be moved."""
     folder = osp.dirname(osp.abspath(path))
     result = {
-        key: osp.relpath(value, folder) if _inside(value, folder) else value
+        key: osp.relpath(value, folder)
+        if path_inside(value, folder) else value
         for key, value in result.items()
     }
     result['folder_fingerprint'] = folder_fingerprint(folder)
     save_json(result, path)
-
-
-def _inside(value: Any, folder: str) -> bool:
-    """Whether ``value`` is an absolute path in (or of) ``folder``."""
-    return isinstance(value, str) and osp.isabs(value) and (
-        osp.normpath(value) + os.sep).startswith(folder + os.sep)
 
 
 def evaluation_is_current(path: str) -> bool:
