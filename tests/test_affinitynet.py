@@ -185,7 +185,11 @@ def test_configs_build():
         with torch.no_grad():
             features = model.predict_features(x)
         assert features.shape == (1, 448, 8, 10)
-        assert cfg.random_walk_cfg == dict(alpha=16, beta=8, logt=8, radius=5)
+        # PSA's walk; the demo's length relative to its smaller images.
+        expected = dict(alpha=16, beta=8, logt=8, radius=5)
+        if name.startswith('demo'):
+            expected['steps_rule'] = 'relative'
+        assert cfg.random_walk_cfg == expected
 
 
 def test_tiny_training_run_and_random_walk(tiny_data, tiny_checkpoint,
@@ -230,7 +234,18 @@ def test_tiny_training_run_and_random_walk(tiny_data, tiny_checkpoint,
                        if n.endswith('.png'))[:4]:
         label = load_label_png(str(tmp_path / 'rw' / name))
         assert label.shape == (128, 128) and label.max() <= TINY_CLASSES
-    # PSA propagates its own background: nothing to sweep.
+    # The background exponent's sweep: its alpha-16 labels are the tool's.
+    from mmwsss.apis.random_walk import sweep_psa_alpha
+    from mmwsss.evaluation import evaluate_pseudo_labels
+    sweep = sweep_psa_alpha(
+        str(config), str(checkpoint), str(cam_dir), 'train',
+        data_root=tiny_data, alphas=(4, 16), num_workers=0, device='cpu',
+        progress=False)
+    assert sweep['alphas'] == [4.0, 16.0]
+    assert sweep['miou'][1] == evaluate_pseudo_labels(
+        str(tmp_path / 'rw'), tiny_data, 'train')['miou']
+    assert sweep['best_miou'] == max(sweep['miou'])
+    # PSA propagates its own background: no threshold to sweep.
     stderr = run_tool('make_sem_seg_labels.py', config, checkpoint,
                       '--cam-dir', cam_dir, '--out-dir', tmp_path / 'rw2',
                       '--data-root', tiny_data, '--save-scores',

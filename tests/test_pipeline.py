@@ -177,8 +177,20 @@ def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
     label_stages = {'crf_labels', 'crf_eval', 'figures'}
     if refine == 'irn':
         label_stages |= {
-            'irn_train_labels', 'irn_train', 'irn_labels', 'irn_eval'
+            'irn_train_labels', 'irn_train_labels_eval', 'irn_train',
+            'irn_boundary_eval',
+            'irn_scores', 'irn_scores_eval', 'irn_labels', 'irn_eval'
         }
+        # Both labels' background by one rule: each swept over its own
+        # scores on the seed split; the boundary map's AP reported.
+        assert summary['bg_rule'] == 'swept'
+        assert summary['crf_bg_threshold'] == summary['seed_threshold']
+        assert summary['refine_bg_threshold'] == \
+            summary['refine_swept_threshold']
+        assert summary['refine_swept_miou'] == summary['pseudo_miou']
+        assert 0 < summary['boundary_ap_chance'] < 50
+        assert 0 < summary['boundary_ap'] <= 100
+        assert 'boundary AP' in format_summary(summary)
         # The labels used are the random walk's, not the CRF's.
         assert summary['pseudo_label_dir'] == osp.join(work, 'irn_labels')
         assert {k: summary['refine_settings'][k]

@@ -403,3 +403,14 @@ def test_psa_label_scores_without_classes():
     assert (scores > 0).all()
     with pytest.raises(ValueError, match='grid'):
         psa_label_scores(torch.zeros(1, 70, 99), torch.randn(8, 9, 12))
+
+
+def test_psa_backgrounds_of_several_alphas_walk_as_one_each():
+    torch.manual_seed(0)
+    cams = torch.rand(2, 37, 45)
+    features = torch.rand(6, 5, 6)
+    several = psa_label_scores(cams, features, [4.0, 16.0], steps=20)
+    for k, alpha in enumerate((4.0, 16.0)):
+        single = psa_label_scores(cams, features, alpha, steps=20)
+        torch.testing.assert_close(several[k], single[0])
+        torch.testing.assert_close(several[2:], single[1:])

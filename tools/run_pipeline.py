@@ -15,7 +15,7 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (METHODS, PRESETS, REFINEMENTS,
+from mmwsss.apis import (BG_RULES, METHODS, PRESETS, REFINE_CHOICES,
                          add_on_change_argument, format_summary,
                          interrupted_stages, run_pipeline, set_on_change,
                          set_verbose)
@@ -30,11 +30,19 @@ def parse_args():
     parser.add_argument('--preset', choices=sorted(PRESETS), default='demo')
     parser.add_argument(
         '--refine',
-        choices=['crf'] + sorted(REFINEMENTS),
-        help='how seeds become pseudo labels: dense CRF, IRN\'s or '
-        'AffinityNet\'s (psa) random walk (default: as the method\'s paper; '
-        'CAM and ReCAM IRN, CSE psa, the others CRF; CRF where the preset '
-        'has no config of that random walk, as coco)')
+        choices=list(REFINE_CHOICES),
+        help='how seeds become pseudo labels: dense CRF, IRN\'s random walk '
+        '(irn+crf: then a dense CRF on its scores) or AffinityNet\'s (psa) '
+        '(default: as the method\'s paper; CAM and ReCAM IRN, CSE psa, the '
+        'others CRF; CRF where the preset has no config of that random '
+        'walk, as coco)')
+    parser.add_argument(
+        '--bg-rule',
+        choices=list(BG_RULES),
+        default='swept',
+        help='background threshold of the CRF labels and of IRN\'s walk, '
+        'by one rule: each swept on the seed split over its own scores, or '
+        'both from the configs')
     parser.add_argument(
         '--full-supervision',
         action='store_true',
@@ -113,7 +121,8 @@ def main():
         seg_cfg_options=args.seg_cfg_options,
         refine_cfg_options=args.refine_cfg_options,
         num_workers=args.num_workers,
-        device=args.device)
+        device=args.device,
+        bg_rule=args.bg_rule)
     print(format_summary(summary))
     print(f'summary written to {osp.join(args.work_dir, "summary.json")}')
 

@@ -51,8 +51,9 @@ def compare_methods(data_root: str,
         list[dict]: One row per method: seed mIoU at its best threshold,
         that threshold, classifier mAP, seconds per training iteration and
         its ratio to CAM's; with ``refine`` also ``crf_miou`` and
-        ``refined_miou`` (``None`` where the method has no random walk) and
-        ``refine``.
+        ``refined_miou`` (``None`` where the method has no random walk),
+        ``refine``, ``bg_rule`` (both labels' background by the swept
+        rule, see :func:`run_pseudo_labels`) and ``boundary_ap`` (IRN's).
     """
     methods = list(methods or [m for m in METHODS if METHODS[m].get(preset)])
     unknown = set(methods) - set(METHODS)
@@ -85,12 +86,15 @@ def compare_methods(data_root: str,
                 cfg_options=cfg_options,
                 refine_cfg_options=refine_cfg_options,
                 label_work_dir=osp.join(work_dir, name, 'labels'))
-            crf = labels['crf']
+            crf, refinement = labels['crf'], labels['refinement']
+            boundary = refinement and refinement['boundary']
             rows[-1].update(
                 refine=labels['refine'],
+                bg_rule=labels['bg_rule'],
                 crf_miou=crf['miou'] if crf else None,
                 refined_miou=labels['pseudo']['miou']
-                if labels['refine'] in REFINEMENTS else None)
+                if labels['refine'] in REFINEMENTS else None,
+                boundary_ap=boundary['boundary_ap'] if boundary else None)
     return rows
 
 
@@ -105,8 +109,10 @@ def format_comparison(rows: Sequence[dict]) -> str:
     table = PrettyTable([
         'method', 'seed mIoU (%)', 'best threshold', 'classifier mAP (%)',
         's / iter', 'vs CAM', 'starts from'
-    ] + (['CRF mask mIoU (%)', 'random-walk mask mIoU (%)'] if refined else
-         []))
+    ] + ([
+        'CRF mask mIoU (%)', 'random-walk mask mIoU (%)',
+        'boundary AP (%)'
+    ] if refined else []))
     for row in rows:
         cells = [
             row['method'],
@@ -122,6 +128,7 @@ def format_comparison(rows: Sequence[dict]) -> str:
                 _cell(row.get('crf_miou')),
                 '-' if row.get('refined_miou') is None else
                 f"{row['refined_miou']:.2f} ({row['refine']})",
+                _cell(row.get('boundary_ap')),
             ]
         table.add_row(cells)
     return table.get_string()

@@ -16,8 +16,11 @@ from mmengine.config import Config
 from prettytable import PrettyTable
 
 from mmwsss.datasets import build_split_dataset
-from mmwsss.pseudo_labels import CRF_DEFAULTS, generate_pseudo_labels
-from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
+from mmwsss.evaluation.boundary_eval import format_boundary_eval
+from mmwsss.pseudo_labels import (CRF_DEFAULTS, check_random_walk_settings,
+                                  generate_pseudo_labels)
+from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
+                                 InputValueError)
 from mmwsss.visualization import (render_cam_grid, render_label_grid,
                                   render_prediction_grid,
                                   render_refinement_grid)
@@ -28,11 +31,12 @@ from .data_roots import (check_data_root, num_foreground_classes,
                          pseudo_label_train_set, split_ids,
                          true_mask_train_set)
 from .model import init_model
-from .random_walk import make_sem_seg_labels
+from .random_walk import (evaluate_boundary_map, format_alpha_sweep,
+                          make_sem_seg_labels, sweep_psa_alpha)
 from .sec import make_sec_labels, run_sec_seeds
-from .stages import (StageRecord, config_inputs, data_identity,
-                     evaluate_label_stage, evaluate_seed_stage, run_stage,
-                     save_summary, stage_label, train_and_test)
+from .stages import (StageRecord, evaluation_stage, config_inputs,
+                     data_identity, evaluate_label_stage, evaluate_seed_stage,
+                     run_stage, save_summary, stage_label, train_and_test)
 
 # Stage-1 configs of each seed method, per preset. A config that builds on
 # another stage declares it (``builds_on = dict(config=..., use='load_from'
@@ -464,6 +468,26 @@ def segmentation_config(config: Union[str, Config],
     return cfg
 
 
+#: What :func:`run_pseudo_labels` can refine seeds with.
+REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa')
+
+#: How the CRF labels and IRN's walk get their background threshold (see
+#: :func:`run_pseudo_labels`).
+BG_RULES = ('swept', 'config')
+
+
+def config_bg_threshold(config: Union[str, Config]) -> float:
+    """The seed threshold a method's config states
+    (``model.test_cfg.bg_threshold``)."""
+    cfg = config if isinstance(config, Config) else load_config(config)
+    value = (cfg.model.get('test_cfg', None) or {}).get('bg_threshold')
+    if value is None:
+        raise InputKeyError(
+            f'{cfg.filename}: model.test_cfg.bg_threshold is not set; '
+            "bg_rule='config' needs it (or use bg_rule='swept')")
+    return float(value)
+
+
 def default_refine(method: str, preset: str) -> str:
     """How the paper of ``method`` turns its seeds into masks (``'irn'``,
     ``'psa'`` or ``'crf'``), where that refinement has a config for
@@ -491,7 +515,7 @@ def refinement_settings(
     label_cfg.update(seed_cfg.get(spec['labels'], None) or {})
     walk_cfg = dict(cfg.get('random_walk_cfg', None) or {})
     walk_cfg.update(seed_cfg.get('random_walk_cfg', None) or {})
-    return cfg, label_cfg, walk_cfg
+    return cfg, label_cfg, check_random_walk_settings(refine, walk_cfg)
 
 
 def affinity_label_settings(refine: str, label_cfg: dict) -> dict:
@@ -522,19 +546,35 @@ def run_refinement(record: StageRecord,
                    num_classes: int,
                    cfg_options: Optional[dict] = None,
                    num_workers: int = 2,
-                   device: Optional[str] = None) -> dict:
+                   device: Optional[str] = None,
+                   seed_split: Optional[str] = None,
+                   bg_rule: str = 'swept',
+                   crf: bool = False) -> dict:
     """Seeds refined by an affinity network, each step a stage named after
     the refinement: its training labels from the CAMs of ``split``
     (``<refine>_train_labels``), its training (``<refine>_train``, in
-    ``<work_dir>/<refine>``), then the random walk (``<refine>_labels``).
+    ``<work_dir>/<refine>``), then the random walk.
+
+    IRN: the boundary map's AP against the true class edges of
+    ``seed_split`` (``irn_boundary_eval``), the walk's scores of ``split``
+    (``irn_scores``), their background sweep on ``seed_split``
+    (``irn_scores_eval``) and the labels (``irn_labels``; with ``crf``,
+    ``irn_crf_labels``: a dense CRF on the walk's scores) at the swept
+    threshold (``bg_rule='swept'``) or the config's (``'config'``). PSA:
+    with ``'swept'`` the background exponent's sweep on ``seed_split``
+    (``psa_alpha_eval``), then the labels of its propagated background
+    (``psa_labels``).
 
     On the demo preset the network starts from the seed classifier's
     backbone (no ImageNet weights offline); on VOC from ImageNet.
 
     Returns:
-        dict: The random walk's outputs: ``label_dir``, ``settings``,
-        ``fingerprint``; and ``trained``, the training's.
+        dict: The labels' outputs: ``label_dir``, ``settings`` (the
+        walk's), ``fingerprint``, ``bg_threshold`` (IRN); ``trained``, the
+        training's; ``boundary`` (IRN's boundary evaluation) and
+        ``score_sweep`` (IRN's background sweep), else None.
     """
+    seed_split = seed_split or split
     cfg, label_cfg, walk_cfg = refinement_settings(refine, seed_config,
                                                    preset, data_root,
                                                    cfg_options)
@@ -562,6 +602,12 @@ def run_refinement(record: StageRecord,
             split=split,
             data_root=data),
         folders=[train_label_dir])
+    # How clean the training labels are: background precision is the
+    # share of confident background that truly is background, the
+    # foreground's the reverse.
+    train_label_eval = evaluate_label_stage(
+        record, f'{refine}_train_labels_eval', train_labels, data_root,
+        seed_split)
 
     # Training labels hold class indices: the loss checks them.
     for head in cfg.model.values():
@@ -596,21 +642,92 @@ def run_refinement(record: StageRecord,
             if preset == 'demo' else None,
             data_root=data),
         folders=[train_dir])
-    label_dir = osp.join(work_dir, f'{refine}_labels')
-    labels = run_stage(
+    if refine != 'irn':
+        # PSA's background is its exponent alpha: swept on the seed split
+        # (one walk per image for every alpha) or the config's.
+        sweep = None
+        if bg_rule == 'swept':
+            sweep = evaluation_stage(
+                record, 'psa_alpha_eval',
+                osp.join(train_dir, f'alpha_sweep_{seed_split}.json'),
+                lambda: sweep_psa_alpha(
+                    trained['config'],
+                    trained['checkpoint'],
+                    seeds['cam_dir'],
+                    seed_split,
+                    data_root=data_root,
+                    settings=walk_cfg,
+                    num_workers=num_workers,
+                    device=device), format_alpha_sweep,
+                'mIoU {best_miou:.2f} at alpha {best_alpha:g}',
+                dict(
+                    trained=trained['fingerprint'],
+                    cams=cams,
+                    settings=walk_cfg,
+                    split=seed_split,
+                    data_root=data))
+            walk_cfg = dict(walk_cfg, alpha=sweep['best_alpha'])
+        label_dir = osp.join(work_dir, f'{refine}_labels')
+        labels = run_stage(
+            record,
+            f'{refine}_labels',
+            lambda: dict(
+                label_dir=label_dir,
+                settings=walk_cfg,
+                written=make_sem_seg_labels(
+                    cfg,
+                    trained['checkpoint'],
+                    seeds['cam_dir'],
+                    label_dir,
+                    split=split,
+                    data_root=data_root,
+                    settings=walk_cfg,
+                    num_workers=num_workers,
+                    device=device,
+                    overwrite=True)),
+            inputs=dict(
+                trained=trained['fingerprint'],
+                cams=cams,
+                settings=walk_cfg,
+                split=split,
+                data_root=data),
+            folders=[label_dir])
+        return dict(
+            labels,
+            trained=trained,
+            train_labels=train_label_eval,
+            boundary=None,
+            score_sweep=None,
+            alpha_sweep=sweep)
+
+    boundary = evaluation_stage(
+        record, 'irn_boundary_eval',
+        osp.join(train_dir, f'boundary_eval_{seed_split}.json'),
+        lambda: evaluate_boundary_map(
+            trained['config'],
+            trained['checkpoint'],
+            seed_split,
+            data_root=data_root,
+            num_workers=num_workers,
+            device=device), format_boundary_eval,
+        'boundary AP {boundary_ap:.2f} % (chance {chance:.2f} %)',
+        dict(trained=trained['fingerprint'], split=seed_split,
+             data_root=data))
+    score_dir = osp.join(work_dir, 'irn_scores')
+    scores = run_stage(
         record,
-        f'{refine}_labels',
+        'irn_scores',
         lambda: dict(
-            label_dir=label_dir,
-            settings=walk_cfg,
+            cam_dir=score_dir,
             written=make_sem_seg_labels(
                 cfg,
                 trained['checkpoint'],
                 seeds['cam_dir'],
-                label_dir,
+                None,
                 split=split,
                 data_root=data_root,
                 settings=walk_cfg,
+                score_dir=score_dir,
                 num_workers=num_workers,
                 device=device,
                 overwrite=True)),
@@ -620,8 +737,44 @@ def run_refinement(record: StageRecord,
             settings=walk_cfg,
             split=split,
             data_root=data),
+        folders=[score_dir])
+    sweep = evaluate_seed_stage(record, 'irn_scores_eval', scores, data_root,
+                                seed_split)
+    threshold = sweep['best_threshold'] if bg_rule == 'swept' else \
+        walk_cfg['bg_threshold']
+    name = 'irn_crf' if crf else 'irn'
+    label_dir = osp.join(work_dir, f'{name}_labels')
+    threshold_settings = dict(
+        bg_threshold=threshold, crf=CRF_DEFAULTS if crf else None)
+    labels = run_stage(
+        record,
+        f'{name}_labels',
+        lambda: dict(
+            label_dir=label_dir,
+            settings=walk_cfg,
+            bg_threshold=threshold,
+            written=generate_pseudo_labels(
+                score_dir,
+                data_root,
+                split,
+                label_dir,
+                num_classes=num_classes,
+                num_workers=num_workers,
+                overwrite=True,
+                **threshold_settings)),
+        inputs=dict(
+            scores=scores['fingerprint'],
+            settings=threshold_settings,
+            split=split,
+            data_root=data),
         folders=[label_dir])
-    return dict(labels, trained=trained)
+    return dict(
+        labels,
+        trained=trained,
+        train_labels=train_label_eval,
+        boundary=boundary,
+        alpha_sweep=None,
+        score_sweep=dict(sweep, score_dir=score_dir))
 
 
 def run_pseudo_labels(data_root: str,
@@ -634,16 +787,29 @@ def run_pseudo_labels(data_root: str,
                       refine_cfg_options: Optional[dict] = None,
                       num_workers: int = 2,
                       device: Optional[str] = None,
-                      label_work_dir: Optional[str] = None) -> dict:
+                      label_work_dir: Optional[str] = None,
+                      bg_rule: str = 'swept') -> dict:
     """Seeds of ``method`` and their pseudo labels, evaluated: the first
     half of :func:`run_pipeline`. Seed stages write under ``work_dir``,
     label stages under ``label_work_dir`` (default ``work_dir``), so that
     methods compared side by side share one CAM classifier.
 
-    Pseudo labels come from ``refine``: ``'crf'`` (background at the best
-    seed threshold unless set, dense CRF), ``'irn'`` (IRN's boundary
-    network and random walk) or ``'psa'`` (AffinityNet's random walk);
-    default: what the method's paper uses (see :func:`default_refine`).
+    Pseudo labels come from ``refine``: ``'crf'`` (a constant background
+    score, dense CRF), ``'irn'`` (IRN's boundary network and random walk),
+    ``'irn+crf'`` (the same with a dense CRF on the walk's scores) or
+    ``'psa'`` (AffinityNet's random walk); default: what the method's
+    paper uses (see :func:`default_refine`).
+
+    ``bg_rule`` sets the background of the CRF labels and of IRN's walk by
+    one rule, so that they compare like for like: ``'swept'``, each the
+    best threshold of its own scores swept on the seed split (the CAMs'
+    for the CRF labels, the walk's saved scores for IRN); ``'config'``,
+    both from the configs (the seed method's ``test_cfg.bg_threshold``,
+    ``random_walk_cfg.bg_threshold``). A ``bg_threshold`` in
+    ``pseudo_label_cfg`` still sets the CRF labels'. PSA propagates a
+    background of exponent ``alpha``: swept on the seed split among
+    :data:`~mmwsss.apis.random_walk.PSA_ALPHAS`, or
+    ``random_walk_cfg.alpha``.
     Each kind has its own stages and folder (``crf_labels``,
     ``irn_labels``, ``psa_labels``), so one work dir holds all three and
     a switch of ``refine`` reuses what is truly shared. With a random walk,
@@ -664,11 +830,14 @@ def run_pseudo_labels(data_root: str,
         raise InputValueError(f'unknown preset {preset!r}; choose from '
                               f'{sorted(PRESETS)}')
     refine = refine or default_refine(method, preset)
-    if refine != 'crf' and refine not in REFINEMENTS:
+    if refine not in REFINE_CHOICES:
         raise InputValueError(
-            f'refine must be one of '
-            f"{['crf'] + sorted(REFINEMENTS)}, got {refine!r}")
-    if refine != 'crf' and REFINEMENTS[refine].get(preset) is None:
+            f'refine must be one of {list(REFINE_CHOICES)}, got {refine!r}')
+    if bg_rule not in BG_RULES:
+        raise InputValueError(
+            f'bg_rule must be one of {list(BG_RULES)}, got {bg_rule!r}')
+    walk = refine.split('+')[0]
+    if refine != 'crf' and REFINEMENTS[walk].get(preset) is None:
         raise InputValueError(
             f'refine {refine!r} has no {preset!r} config; use '
             "refine='crf'")
@@ -695,7 +864,9 @@ def run_pseudo_labels(data_root: str,
         return sec_pseudo_labels(record, seeds, data_root, preset_cfg,
                                  device)
 
-    settings = dict(bg_threshold=seeds['seed_threshold'], crf=CRF_DEFAULTS)
+    seed_threshold = seeds['seed_threshold'] if bg_rule == 'swept' else \
+        config_bg_threshold(method_config(method, preset))
+    settings = dict(bg_threshold=seed_threshold, crf=CRF_DEFAULTS)
     settings.update(pseudo_label_cfg or {})
     if settings.get('saliency_dir') is not None:
         settings['saliency_dir'] = osp.abspath(settings['saliency_dir'])
@@ -730,15 +901,19 @@ def run_pseudo_labels(data_root: str,
         labels, pseudo, refinement = crf_labels, crf, None
     else:
         refinement = run_refinement(
-            record, refine, seeds, data_root, work_dir, preset,
+            record, walk, seeds, data_root, work_dir, preset,
             preset_cfg['cam_split'], method_config(method, preset),
-            num_classes, refine_cfg_options, num_workers, device)
+            num_classes, refine_cfg_options, num_workers, device,
+            seed_split=seed_split, bg_rule=bg_rule, crf=refine == 'irn+crf')
         labels = refinement
-        pseudo = evaluate_label_stage(record, f'{refine}_eval', labels,
-                                      data_root, seed_split)
+        pseudo = evaluate_label_stage(record,
+                                      f"{refine.replace('+', '_')}_eval",
+                                      labels, data_root, seed_split)
     return dict(
         seeds=seeds,
         refine=refine,
+        bg_rule=bg_rule,
+        crf_bg_threshold=settings['bg_threshold'],
         crf=crf,
         pseudo=pseudo,
         label_dir=labels['label_dir'],
@@ -804,7 +979,8 @@ def run_pipeline(data_root: str,
                  seg_cfg_options: Optional[dict] = None,
                  refine_cfg_options: Optional[dict] = None,
                  num_workers: int = 2,
-                 device: Optional[str] = None) -> dict:
+                 device: Optional[str] = None,
+                 bg_rule: str = 'swept') -> dict:
     """The whole pipeline: seeds of ``method`` → pseudo labels (see
     :func:`run_pseudo_labels`) → their evaluation → segmentation on them →
     mIoU on the val masks; with ``full_supervision`` the same segmentor on
@@ -821,9 +997,18 @@ def run_pipeline(data_root: str,
         (there with paths relative to the work dir).
     """
     work_dir = osp.abspath(work_dir)
-    labels = run_pseudo_labels(data_root, work_dir, method, preset, refine,
-                               pseudo_label_cfg, cfg_options,
-                               refine_cfg_options, num_workers, device)
+    labels = run_pseudo_labels(
+        data_root,
+        work_dir,
+        method,
+        preset,
+        refine,
+        pseudo_label_cfg,
+        cfg_options,
+        refine_cfg_options,
+        num_workers,
+        device,
+        bg_rule=bg_rule)
     data_root = osp.abspath(data_root)
     preset_cfg = PRESETS[preset]
     record = labels['record']
@@ -923,6 +1108,8 @@ def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
         pseudo_recall=pseudo['mean_recall'],
         pseudo_ignored_fraction=pseudo['ignored_fraction'],
         final_miou=final,
+        bg_rule=labels['bg_rule'],
+        crf_bg_threshold=labels['crf_bg_threshold'],
         cam_dir=seeds['cam_dir'],
         crf_label_dir=labels['crf_label_dir'],
         pseudo_label_dir=osp.abspath(labels['label_dir']),
@@ -930,6 +1117,25 @@ def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
     refinement = labels['refinement']
     if refinement is not None:
         trained = refinement['trained']
+        boundary, sweep = refinement['boundary'], refinement['score_sweep']
+        summary.update(
+            affinity_labels=affinity_label_quality(
+                refinement['train_labels']))
+        if boundary is not None:
+            summary.update(
+                boundary_ap=boundary['boundary_ap'],
+                boundary_ap_chance=boundary['chance'])
+        if refinement['alpha_sweep'] is not None:
+            alpha = refinement['alpha_sweep']
+            summary.update(
+                refine_alpha=alpha['best_alpha'],
+                refine_swept_miou=alpha['best_miou'])
+        if sweep is not None:
+            summary.update(
+                refine_bg_threshold=refinement['bg_threshold'],
+                refine_swept_miou=sweep['best_miou'],
+                refine_swept_threshold=sweep['best_threshold'],
+                refine_score_dir=sweep['score_dir'])
         summary.update(
             refine_pseudo_miou=pseudo['miou'],
             refine_settings=refinement['settings'],
@@ -941,6 +1147,22 @@ def pipeline_summary(method: str, preset: str, data_root: str, labels: dict,
             full_supervision_miou=full,
             full_supervision_ratio=round(final / full, 4) if full else None)
     return summary
+
+
+def affinity_label_quality(evaluation: dict) -> dict:
+    """The figures of an affinity network's training labels: mIoU over the
+    labelled pixels, the precision of the confident background (the share
+    that truly is background) and the mean precision of the confident
+    foreground classes, and the share left unsure (255), in percent."""
+    per_class = list(evaluation['per_class'].values())
+    foreground = [c['precision'] for c in per_class[1:]
+                  if c['precision'] is not None]
+    return dict(
+        miou=evaluation['miou'],
+        background_precision=per_class[0]['precision'],
+        foreground_precision=round(sum(foreground) / len(foreground), 2)
+        if foreground else None,
+        unsure_fraction=evaluation['ignored_fraction'])
 
 
 def run_figures(record: StageRecord,
@@ -1083,6 +1305,21 @@ def format_summary(summary: dict) -> str:
         ('all-background baseline mIoU (%)', summary['background_miou']),
         (f"seed mIoU (%), {summary['method']}", summary['seed_miou']),
         ('best background threshold', summary['seed_threshold']),
+        ('background rule (CRF and walk)', summary.get('bg_rule')),
+        ('CRF labels: background threshold', summary.get('crf_bg_threshold')
+         if summary.get('refine', 'crf') != 'crf' else None),
+        (f"{summary.get('refine')} labels: background threshold",
+         summary.get('refine_bg_threshold')),
+        ('affinity labels: bg / fg precision (%), unsure (%)',
+         None if not summary.get('affinity_labels') else
+         '{background_precision:.2f} / {foreground_precision:.2f}, '
+         '{unsure_fraction:.2f}'.format(**summary['affinity_labels'])),
+        (f"{summary.get('refine')} labels: background alpha",
+         summary.get('refine_alpha')),
+        ('boundary AP (%) / chance (%)',
+         None if summary.get('boundary_ap') is None else
+         f"{summary['boundary_ap']:.2f} / "
+         f"{summary['boundary_ap_chance']:.2f}"),
         ('classifier mAP (%), val', summary.get('classifier_map')),
         ('pseudo-label mIoU (%), CRF only', summary.get('crf_pseudo_miou')
          if summary.get('refine', 'crf') != 'crf' else None),

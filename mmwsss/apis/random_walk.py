@@ -1,12 +1,28 @@
-"""Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint."""
-from typing import Dict, Optional, Tuple, Union
+"""Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint,
+and the quality of IRN's boundary map."""
+import os.path as osp
+from typing import Dict, Optional, Sequence, Tuple, Union
 
+import numpy as np
+import torch
 from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
+from torch.utils.data import DataLoader
 
 from mmwsss.datasets import build_split_dataset
+from mmwsss.cams import load_cam_file
+from mmwsss.evaluation import AreaAccumulator
+from mmwsss.evaluation.boundary_eval import (BoundaryAPAccumulator,
+                                             true_class_edges)
+from mmwsss.pseudo_labels.labels import to_class_labels
+from mmwsss.pseudo_labels.random_walk import psa_label_scores
 from mmwsss.pseudo_labels.random_walk_labels import (
-    check_random_walk_settings, generate_random_walk_labels, refinement_of)
-from mmwsss.utils.errors import InputTypeError
+    check_random_walk_settings, check_walk_fits, generate_random_walk_labels,
+    refinement_of, steps_on_grid, walk_grid)
+from mmwsss.utils import image_size, load_label_png
+from mmwsss.utils.errors import (InputFileNotFoundError, InputTypeError,
+                                 InputValueError)
 from .config import load_config
 from .model import init_model, model_source
 
@@ -35,10 +51,20 @@ def random_walk_settings(config: Union[str, Config],
     return refine, check_random_walk_settings(refine, settings)
 
 
+def check_walk_fits_images(walk_cfg: dict, refine: str, dataset) -> None:
+    """Check that the walk's radius fits the grid of every image of
+    ``dataset`` (image headers only), before a model is built."""
+    for index in range(len(dataset)):
+        info = dataset.get_data_info(index)
+        width, height = image_size(info['img_path'])
+        check_walk_fits(walk_cfg, refine, walk_grid((height, width), refine),
+                        info['img_path'])
+
+
 def make_sem_seg_labels(config: Union[str, Config],
                         checkpoint: str,
                         cam_dir: str,
-                        out_dir: str,
+                        out_dir: Optional[str],
                         split: str = 'train',
                         data_root: Optional[str] = None,
                         settings: Optional[Dict] = None,
@@ -63,11 +89,12 @@ def make_sem_seg_labels(config: Union[str, Config],
     """
     cfg = load_config(config, cfg_options, data_root=data_root)
     refine, walk_cfg = random_walk_settings(cfg, settings)
+    dataset = build_split_dataset(cfg, split, data_root)
+    check_walk_fits_images(walk_cfg, refine, dataset)
     model, cfg = init_model(cfg, checkpoint, device)
     if refinement_of(model) != refine:
         raise InputTypeError(f'{cfg.filename}: the built model does not match '
                              f'the refinement {refine!r}')
-    dataset = build_split_dataset(cfg, split, data_root)
     return generate_random_walk_labels(
         model,
         dataset,
@@ -81,3 +108,147 @@ def make_sem_seg_labels(config: Union[str, Config],
         progress=progress,
         source=model_source(cfg, checkpoint, dataset.data_root),
         overwrite=overwrite)
+
+
+def evaluate_boundary_map(config: Union[str, Config],
+                          checkpoint: str,
+                          split: str = 'train',
+                          data_root: Optional[str] = None,
+                          num_workers: int = 2,
+                          device: Optional[str] = None,
+                          cfg_options: Optional[Dict] = None,
+                          progress: bool = True) -> dict:
+    """Average precision of a trained IRN's boundary map (the map the walk
+    uses: image and flip, see ``IRNBoundaryNet.predict_boundary``) against
+    the true class edges of ``split``'s masks at the map's stride (see
+    :mod:`mmwsss.evaluation.boundary_eval`), pooled over all cells.
+
+    Returns:
+        dict: ``boundary_ap``, ``chance`` (the share of edge cells),
+        ``edge_cells``, ``cells``, ``split``.
+    """
+    cfg = load_config(config, cfg_options, data_root=data_root)
+    refine, _ = random_walk_settings(cfg)
+    if refine != 'irn':
+        raise InputTypeError(f'{cfg.filename}: only an IRN boundary network '
+                             'has a boundary map to evaluate')
+    dataset = build_split_dataset(cfg, split, data_root)
+    model, cfg = init_model(cfg, checkpoint, device)
+    loader = DataLoader(
+        dataset,
+        batch_size=1,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    accumulator = BoundaryAPAccumulator()
+    bar = ProgressBar(len(dataset)) if progress else None
+    with torch.no_grad():
+        for batch in loader:
+            data = model.data_preprocessor(batch, False)
+            mask_path = data['data_samples'][0].metainfo['seg_map_path']
+            if not osp.isfile(mask_path):
+                raise InputFileNotFoundError(
+                    f'{mask_path}: split {split!r} has no masks to evaluate '
+                    'the boundary map on')
+            boundary = model.predict_boundary(data['inputs'])[0]
+            mask = load_label_png(mask_path)
+            edges, valid = true_class_edges(mask, model.output_stride)
+            accumulator.add(boundary.cpu().numpy(), edges, valid)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        print()
+    return dict(accumulator.result(), split=split)
+
+
+#: The background exponents :func:`sweep_psa_alpha` tries by default
+#: (PSA infers with 16).
+PSA_ALPHAS = (2, 4, 8, 12, 16, 24, 32)
+
+
+def sweep_psa_alpha(config: Union[str, Config],
+                    checkpoint: str,
+                    cam_dir: str,
+                    split: str = 'train',
+                    data_root: Optional[str] = None,
+                    settings: Optional[Dict] = None,
+                    alphas: Sequence[float] = PSA_ALPHAS,
+                    num_workers: int = 2,
+                    device: Optional[str] = None,
+                    progress: bool = True) -> dict:
+    """PSA's labels of ``split`` for each background exponent of
+    ``alphas``, evaluated against its masks: the counterpart for
+    AffinityNet of sweeping a constant background threshold. Each image
+    walks once, every background beside the classes (the walk treats
+    channels independently, see
+    :func:`~mmwsss.pseudo_labels.random_walk.psa_label_scores`).
+
+    Returns:
+        dict: ``alphas``, ``miou`` (per alpha, percent), ``best_alpha``,
+        ``best_miou``, ``split``.
+    """
+    cfg = load_config(config, data_root=data_root)
+    refine, walk_cfg = random_walk_settings(cfg, settings)
+    if refine != 'psa':
+        raise InputTypeError(f'{cfg.filename}: the background exponent is '
+                             "AffinityNet's; IRN's threshold is swept over "
+                             'its saved scores')
+    if not alphas or any(not 0 < a <= 256 for a in alphas):
+        raise InputValueError(f'alphas must be in (0, 256], got {alphas}')
+    dataset = build_split_dataset(cfg, split, data_root)
+    check_walk_fits_images(walk_cfg, refine, dataset)
+    model, cfg = init_model(cfg, checkpoint, device)
+    num_classes = len(dataset.metainfo['classes']) - 1
+    accumulators = [AreaAccumulator(num_classes + 1) for _ in alphas]
+    loader = DataLoader(
+        dataset,
+        batch_size=1,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    bar = ProgressBar(len(dataset)) if progress else None
+    with torch.no_grad():
+        for batch in loader:
+            data = model.data_preprocessor(batch, False)
+            image, sample = data['inputs'], data['data_samples'][0]
+            mask_path = sample.metainfo['seg_map_path']
+            if not osp.isfile(mask_path):
+                raise InputFileNotFoundError(
+                    f'{mask_path}: split {split!r} has no masks to sweep '
+                    'the background on')
+            size = tuple(image.shape[-2:])
+            cam = load_cam_file(
+                osp.join(cam_dir, sample.metainfo['img_id'] + '.npy'),
+                num_classes, size)
+            features = model.predict_features(image)[0]
+            scores = psa_label_scores(
+                torch.from_numpy(cam['high_res']), features, list(alphas),
+                walk_cfg['beta'], walk_cfg['logt'], walk_cfg['radius'],
+                steps_on_grid(walk_cfg, 'psa', walk_grid(size, 'psa')))
+            classes = scores[len(alphas):]
+            truth = torch.from_numpy(load_label_png(mask_path).astype(
+                np.int64))
+            for k, accumulator in enumerate(accumulators):
+                index = torch.cat([scores[k:k + 1], classes]).argmax(dim=0)
+                accumulator.add(
+                    torch.from_numpy(
+                        to_class_labels(index.cpu().numpy(),
+                                        cam['keys']).astype(np.int64)),
+                    truth)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        print()
+    mious = [a.metrics()['miou'] for a in accumulators]
+    best = int(np.argmax(mious))
+    return dict(
+        alphas=[float(a) for a in alphas],
+        miou=mious,
+        best_alpha=float(alphas[best]),
+        best_miou=mious[best],
+        split=split)
+
+
+def format_alpha_sweep(result: dict) -> str:
+    """The sweep as one line per exponent."""
+    return '\n'.join(
+        f'alpha {a:g}: mIoU {m:.2f}'
+        for a, m in zip(result['alphas'], result['miou']))

@@ -409,7 +409,7 @@ def data_identity(data_root: str) -> str:
     return osp.realpath(data_root)
 
 
-def _evaluation_stage(record: StageRecord, name: str, out: str,
+def evaluation_stage(record: StageRecord, name: str, out: str,
                       evaluate: Callable[[], dict],
                       table: Callable[[dict], str], template: str,
                       inputs: dict) -> dict:
@@ -449,7 +449,7 @@ def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
         dict: The evaluation, with ``fingerprint`` (this stage's).
     """
     label_dir = labels['label_dir']
-    return _evaluation_stage(
+    return evaluation_stage(
         record, name, osp.join(label_dir, f'pseudo_eval_{split}.json'),
         lambda: evaluate_pseudo_labels(label_dir, data_root, split),
         format_pseudo_label_table,
@@ -473,7 +473,7 @@ def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
         dict: The sweep, with ``fingerprint`` (this stage's).
     """
     cam_dir = cams['cam_dir']
-    return _evaluation_stage(
+    return evaluation_stage(
         record, name, seed_eval_path(cam_dir, split),
         lambda: evaluate_seeds(cam_dir, data_root, split), format_seed_table,
         'seed mIoU {best_miou:.2f} at background {best_threshold:.2f}',

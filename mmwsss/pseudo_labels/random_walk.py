@@ -17,7 +17,7 @@ forward directions, 68 neighbours and itself), so one step
 is a stencil over shifted score maps. Applying it ``2^t`` times is
 mathematically ``x T^(2^t)``; only the float32 rounding differs.
 """
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +25,7 @@ from torch import Tensor
 
 from mmwsss.models.utils.boundary_affinity import path_affinities
 from mmwsss.models.utils.pair_geometry import search_directions, source_window
+from mmwsss.utils.errors import InputValueError
 
 Offset = Tuple[int, int]
 
@@ -253,15 +254,92 @@ def random_walk(scores: Tensor, affinities: Tensor, radius: int,
     return stencil.run(scores, int(steps))
 
 
+def stencil_variance(radius: int) -> float:
+    """Per-axis variance, in grid cells², of one step of the walk where
+    every affinity is 1: the uniform distribution over a node and its
+    neighbours within ``radius`` (69 nodes at radius 5: 5.45 cells²).
+
+    Args:
+        radius (int): Exclusive pair radius (>= 2).
+
+    Returns:
+        float: ``mean(dy**2)`` over the offsets with
+        ``dy**2 + dx**2 < radius**2``, the node itself included.
+    """
+    forward = search_directions(radius)
+    offsets = [(0, 0)] + forward + [(-dy, -dx) for dy, dx in forward]
+    return sum(dy * dy for dy, _ in offsets) / len(offsets)
+
+
+def walk_steps(grid: Tuple[int, int],
+               exp_times: int,
+               radius: int,
+               steps_rule: str = 'fixed',
+               reference_grid: Optional[Tuple[int, int]] = None,
+               reference_radius: Optional[int] = None) -> int:
+    """Number of random-walk steps on a ``grid`` of feature cells.
+
+    ``'fixed'``: the official ``2 ** exp_times`` whatever the image.
+
+    ``'relative'``: the walk's reach relative to the image is held to the
+    official walk's at the official size. With all affinities 1 a step
+    moves a score by the stencil's variance ``s²(r)`` per axis
+    (:func:`stencil_variance`), so after ``t`` steps it has spread over a
+    standard deviation ``sqrt(t s²(r))`` cells: relative to the grid's side
+    ``sqrt(h w)`` that is ``sqrt(t s²(r) / (h w))``. Equal at the
+    reference grid ``(h_ref, w_ref)``, where the official walk takes
+    ``2 ** exp_times`` steps at radius ``r_ref``, it gives::
+
+        t = round(2 ** exp_times * (h * w) / (h_ref * w_ref)
+                  * s²(r_ref) / s²(r)),   at least 1.
+
+    Learned affinities slow the walk down the same way on both grids, so
+    the ratio holds for them too. At VOC's ~375 x 500 images (stride-4
+    grid 94 x 125, IRN; stride-8 grid 47 x 63, PSA) the rule gives the
+    official 256 steps; on a 128 x 128 image 22 steps (32 x 32 and
+    16 x 16 grids).
+
+    Args:
+        grid (tuple[int, int]): ``(h, w)`` of the walk's grid.
+        exp_times (int): ``log2`` of the official number of steps
+            (IRN's ``exp_times``, PSA's ``logt``).
+        radius (int): Pair radius of this walk.
+        steps_rule (str): ``'fixed'`` or ``'relative'``.
+        reference_grid (tuple[int, int], optional): The grid at which
+            ``2 ** exp_times`` steps are official; needed for
+            ``'relative'``.
+        reference_radius (int, optional): The radius they are official at
+            (default: ``radius``).
+
+    Returns:
+        int: Number of steps.
+    """
+    if steps_rule == 'fixed':
+        return 2**int(exp_times)
+    if steps_rule != 'relative':
+        raise InputValueError(f"steps_rule must be 'fixed' or 'relative', "
+                              f'got {steps_rule!r}')
+    if reference_grid is None or min(reference_grid) < 1:
+        raise InputValueError(f'reference_grid must be two sizes >= 1 for '
+                              f"steps_rule 'relative', got {reference_grid}")
+    reference_radius = radius if reference_radius is None else \
+        reference_radius
+    area = grid[0] * grid[1] / (reference_grid[0] * reference_grid[1])
+    ratio = stencil_variance(reference_radius) / stencil_variance(radius)
+    return max(1, int(round(2**int(exp_times) * area * ratio)))
+
+
 def irn_label_scores(cams: Tensor,
                      boundary: Tensor,
                      image_size: Tuple[int, int],
                      beta: float = 10.,
                      exp_times: int = 8,
-                     radius: int = 5) -> Tensor:
+                     radius: int = 5,
+                     steps: Optional[int] = None) -> Tensor:
     """IRN's semantic-segmentation scores (``step/make_sem_seg_labels.py``
     up to ``rw_up / max``): the stride-4 CAMs, damped by ``1 - boundary``,
-    walk ``2 ** exp_times`` steps over the boundary affinities, are
+    walk ``2 ** exp_times`` steps (or ``steps``, see :func:`walk_steps`)
+    over the boundary affinities, are
     upsampled x4 (bilinear, ``align_corners=False``), cropped to the image
     and divided by their global maximum. The label is then the argmax
     after a constant background channel.
@@ -275,6 +353,8 @@ def irn_label_scores(cams: Tensor,
         beta (float): Affinity exponent. Default: 10.
         exp_times (int): ``log2`` of the number of steps. Default: 8.
         radius (int): Pair radius. Default: 5.
+        steps (int, optional): Number of steps instead of
+            ``2 ** exp_times``.
 
     Returns:
         Tensor: Scores ``[n, H, W]``, float32, maximum 1 (unless all are
@@ -293,7 +373,8 @@ def irn_label_scores(cams: Tensor,
     boundary = boundary.float()
     scores = cams.float() * (1 - boundary)
     walked = random_walk(scores, boundary_affinities(boundary, radius),
-                         radius, beta, 2**int(exp_times))
+                         radius, beta,
+                         2**int(exp_times) if steps is None else steps)
     upsampled = F.interpolate(
         walked[None], scale_factor=4, mode='bilinear',
         align_corners=False)[0, :, :height, :width]
@@ -303,10 +384,11 @@ def irn_label_scores(cams: Tensor,
 
 def psa_label_scores(cams: Tensor,
                      features: Tensor,
-                     alpha: float = 16.,
+                     alpha: Union[float, Sequence[float]] = 16.,
                      beta: float = 8.,
                      logt: int = 8,
-                     radius: int = 5) -> Tensor:
+                     radius: int = 5,
+                     steps: Optional[int] = None) -> Tensor:
     """PSA's random-walk scores (``infer_aff.py`` up to the upsampled
     propagated scores): the background ``(1 - max_c CAM_c) ** alpha`` is
     stacked before the full-resolution CAMs, zero-padded at the bottom and
@@ -327,13 +409,18 @@ def psa_label_scores(cams: Tensor,
         features (Tensor): Affinity features ``[D, h8, w8]`` of the image
             zero-padded at the bottom and right to a multiple of 8
             (``h8 = ceil(H / 8)``, ``w8 = ceil(W / 8)``).
-        alpha (float): Background exponent. Default: 16.
+        alpha (float | Sequence[float]): Background exponent. Default: 16.
+            Several walk one background each in the same walk (the walk
+            treats channels independently), to choose among them.
         beta (float): Affinity exponent. Default: 8.
         logt (int): ``log2`` of the number of steps. Default: 8.
         radius (int): Pair radius. Default: 5.
+        steps (int, optional): Number of steps instead of ``2 ** logt``
+            (see :func:`walk_steps`).
 
     Returns:
-        Tensor: Scores ``[n + 1, H, W]``, float32, background first.
+        Tensor: Scores ``[n + 1, H, W]``, float32, background first
+        (``[len(alpha) + n, H, W]`` for several, their backgrounds first).
     """
     if cams.dim() != 3 or features.dim() != 3:
         raise ValueError(f'cams must be [n, H, W] and features [D, h8, w8], '
@@ -349,12 +436,15 @@ def psa_label_scores(cams: Tensor,
     # PSA's max runs over all 20 class channels, absent ones 0.
     peak = cams.amax(dim=0).clamp(min=0) if cams.shape[0] else \
         cams.new_zeros(height, width)
-    scores = torch.cat([(1 - peak).pow(alpha)[None], cams])
+    alphas = [alpha] if isinstance(alpha, (int, float)) else list(alpha)
+    scores = torch.cat(
+        [torch.stack([(1 - peak).pow(a) for a in alphas]), cams])
     # The padding is applied after the background, so it is 0 there too.
     scores = F.pad(scores, (0, 8 * grid[1] - width, 0, 8 * grid[0] - height))
     scores = F.avg_pool2d(scores[None], 8, 8)[0]
     walked = random_walk(scores, feature_affinities(features.float(), radius),
-                         radius, beta, 2**int(logt))
+                         radius, beta,
+                         2**int(logt) if steps is None else steps)
     upsampled = F.interpolate(
         walked[None], size=(8 * grid[0], 8 * grid[1]), mode='bilinear',
         align_corners=False)[0]

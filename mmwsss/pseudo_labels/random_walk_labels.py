@@ -4,7 +4,7 @@ AffinityNet's feature affinities (Ahn & Kwak, CVPR 2018, ``infer_aff.py``),
 propagated from the CAM files; resumable, sharded and atomic like the other
 generators."""
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -19,12 +19,55 @@ from mmwsss.utils import (fingerprint, folder_fingerprint,
                           require_files, save_palette_png)
 from mmwsss.utils.errors import InputTypeError, InputValueError
 from .labels import label_from_cams, to_class_labels
-from .random_walk import irn_label_scores, psa_label_scores
+from .random_walk import irn_label_scores, psa_label_scores, walk_steps
+
+#: How the number of steps follows the grid (see
+#: :func:`~mmwsss.pseudo_labels.random_walk.walk_steps`): ``'fixed'``
+#: (the official ``2 ** exp_times``) or ``'relative'`` (the official
+#: walk's reach relative to an image of ``reference_size`` walked at
+#: ``reference_radius``: VOC's ~375 x 500 images at radius 5).
+STEPS_RULE_DEFAULTS = dict(
+    steps_rule='fixed', reference_size=(375, 500), reference_radius=5)
 
 #: Settings of each refinement, IRN's and PSA's official defaults.
 RANDOM_WALK_DEFAULTS = dict(
-    irn=dict(beta=10.0, exp_times=8, radius=5, bg_threshold=0.25),
-    psa=dict(alpha=16.0, beta=8.0, logt=8, radius=5))
+    irn=dict(
+        beta=10.0, exp_times=8, radius=5, bg_threshold=0.25,
+        **STEPS_RULE_DEFAULTS),
+    psa=dict(alpha=16.0, beta=8.0, logt=8, radius=5, **STEPS_RULE_DEFAULTS))
+
+#: The stride of each walk's grid: IRN walks the stride-4 CAMs, PSA pools
+#: the CAMs by 8.
+WALK_STRIDES = dict(irn=4, psa=8)
+
+
+def walk_grid(size: Sequence[int], refine: str) -> Tuple[int, int]:
+    """The walk's grid of an image of ``size`` ``(H, W)``: IRN's strided
+    size ``(H - 1) // 4 + 1``, PSA's ``ceil(H / 8)`` (the same)."""
+    stride = WALK_STRIDES[refine]
+    return (-(-int(size[0]) // stride), -(-int(size[1]) // stride))
+
+
+def steps_on_grid(cfg: dict, refine: str, grid: Sequence[int]) -> int:
+    """Steps of the walk of checked settings ``cfg`` on ``grid``."""
+    return walk_steps(
+        tuple(grid),
+        cfg['exp_times' if refine == 'irn' else 'logt'],
+        cfg['radius'],
+        cfg['steps_rule'],
+        walk_grid(cfg['reference_size'], refine),
+        cfg['reference_radius'])
+
+
+def check_walk_fits(cfg: dict, refine: str, grid: Sequence[int],
+                    where: str) -> None:
+    """Raise naming ``random_walk_cfg.radius`` when the pair radius does
+    not fit in ``grid`` (``where``: the image it belongs to)."""
+    if cfg['radius'] > min(grid):
+        raise InputValueError(
+            f'{where}: random_walk_cfg.radius {cfg["radius"]} is larger '
+            f'than its {grid[0]} x {grid[1]} walk grid (stride '
+            f'{WALK_STRIDES[refine]}); use a radius of at most {min(grid)}')
 
 
 def refinement_of(model: torch.nn.Module) -> str:
@@ -55,6 +98,26 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
             f'for {refine}; expected '
             f'{sorted(RANDOM_WALK_DEFAULTS[refine])}')
     cfg = dict(RANDOM_WALK_DEFAULTS[refine], **settings)
+    reference = cfg['reference_size']
+    if isinstance(reference, int):
+        reference = (reference, reference)
+    if (not isinstance(reference, (list, tuple)) or len(reference) != 2
+            or not all(isinstance(v, (int, float)) and v >= 1
+                       for v in reference)):
+        raise InputValueError(
+            'random_walk_cfg.reference_size must be an image size (H, W) '
+            f'of at least one pixel, got {cfg["reference_size"]!r}')
+    cfg['reference_size'] = tuple(int(v) for v in reference)
+    if cfg['steps_rule'] not in ('fixed', 'relative'):
+        raise InputValueError(
+            "random_walk_cfg.steps_rule must be 'fixed' or 'relative', got "
+            f'{cfg["steps_rule"]!r}')
+    reference_radius = cfg['reference_radius']
+    if int(reference_radius) != reference_radius or \
+            not 2 <= reference_radius <= 16:
+        raise InputValueError(
+            'random_walk_cfg.reference_radius must be an integer in '
+            f'[2, 16], got {reference_radius}')
     radius, steps = cfg['radius'], cfg.get('exp_times', cfg.get('logt'))
     if int(radius) != radius or not 2 <= radius <= 16:
         raise InputValueError(
@@ -64,6 +127,11 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
         raise InputValueError(
             f'{name} must be an integer in [0, 16] (the walk '
             f'takes 2**{name} steps), got {steps}')
+    if cfg['steps_rule'] == 'relative':
+        check_walk_fits(cfg, refine, walk_grid(cfg['reference_size'],
+                                               refine),
+                        'random_walk_cfg.reference_size '
+                        f'{cfg["reference_size"]}')
     if not 0 < cfg['beta'] <= 100:
         raise InputValueError(f"beta must be in (0, 100], got {cfg['beta']}")
     if refine == 'irn' and not 0 <= cfg['bg_threshold'] <= 1:
@@ -78,7 +146,7 @@ def check_random_walk_settings(refine: str, settings: dict) -> dict:
 def generate_random_walk_labels(model: torch.nn.Module,
                                 dataset: BaseDataset,
                                 cam_dir: str,
-                                out_dir: str,
+                                out_dir: Optional[str],
                                 settings: Optional[Dict] = None,
                                 score_dir: Optional[str] = None,
                                 num_workers: int = 2,
@@ -96,6 +164,10 @@ def generate_random_walk_labels(model: torch.nn.Module,
     ``overwrite`` starts it over (see
     :func:`~mmwsss.utils.prepare_output_dir`).
 
+    The number of steps follows ``steps_rule`` on each image's grid (see
+    :func:`~mmwsss.pseudo_labels.random_walk.walk_steps`); ``'fixed'``
+    takes the official ``2**exp_times`` / ``2**logt``.
+
     IRN: the boundary map of the image and its flip, the stride-4 CAMs
     times (1 - boundary) propagated ``2**exp_times`` steps, upsampled,
     divided by their maximum, against a constant ``bg_threshold``. PSA: the
@@ -110,7 +182,9 @@ def generate_random_walk_labels(model: torch.nn.Module,
         dataset (BaseDataset): Dataset packing original-size images (see
             :func:`mmwsss.datasets.build_split_dataset`).
         cam_dir (str): CAM files of the dataset's ids.
-        out_dir (str): Output directory of the palette PNGs.
+        out_dir (str, optional): Output directory of the palette PNGs;
+            None (IRN, with ``score_dir``) writes only the scores, to be
+            thresholded afterwards (see :func:`generate_pseudo_labels`).
         settings (dict, optional): Overrides of
             :data:`RANDOM_WALK_DEFAULTS` of the model's refinement.
         score_dir (str, optional): IRN only: also write the propagated
@@ -133,8 +207,12 @@ def generate_random_walk_labels(model: torch.nn.Module,
     refine = refinement_of(model)
     cfg = check_random_walk_settings(refine, settings or {})
     if score_dir is not None and refine != 'irn':
-        raise ValueError('score_dir: only IRN has a constant background '
-                         'threshold to sweep; PSA propagates its background')
+        raise InputValueError(
+            'score_dir: only IRN has a constant background threshold to '
+            'sweep; PSA propagates its background')
+    if out_dir is None and score_dir is None:
+        raise InputValueError('give out_dir (labels), score_dir (IRN '
+                              'scores) or both')
     num_classes = len(dataset.metainfo['classes']) - 1
     shard = {
         index: dataset.get_data_info(index)['img_id']
@@ -155,7 +233,9 @@ def generate_random_walk_labels(model: torch.nn.Module,
                 dataset.get_data_info(i)['img_id']
                 for i in range(len(dataset))
             ])))
-    targets = [(out_dir, '.png', 'random-walk labels')]
+    targets = []
+    if out_dir is not None:
+        targets.append((out_dir, '.png', 'random-walk labels'))
     if score_dir is not None:
         targets.append((score_dir, '.npy', 'random-walk scores'))
     for folder, suffix, what in targets:
@@ -189,13 +269,16 @@ def generate_random_walk_labels(model: torch.nn.Module,
             cam = load_cam_file(
                 osp.join(cam_dir, img_id + '.npy'), num_classes, size)
             keys = cam['keys']
+            grid = walk_grid(size, refine)
+            check_walk_fits(cfg, refine, grid, img_id)
+            steps = steps_on_grid(cfg, refine, grid)
             if refine == 'irn':
                 boundary = model.predict_boundary(image)[0]
                 cams = torch.from_numpy(strided_cams(cam)).to(device)
-                scores = irn_label_scores(cams, boundary, size, cfg['beta'],
-                                          cfg['exp_times'],
-                                          cfg['radius']).cpu().numpy()
-                label = label_from_cams(
+                scores = irn_label_scores(
+                    cams, boundary, size, cfg['beta'], cfg['exp_times'],
+                    cfg['radius'], steps=steps).cpu().numpy()
+                label = None if out_dir is None else label_from_cams(
                     scores, keys, bg_threshold=cfg['bg_threshold'])
                 if score_dir is not None:
                     save_cam_file(
@@ -203,14 +286,15 @@ def generate_random_walk_labels(model: torch.nn.Module,
             else:
                 features = model.predict_features(image)[0]
                 cams = torch.from_numpy(cam['high_res']).to(device)
-                scores = psa_label_scores(cams, features, cfg['alpha'],
-                                          cfg['beta'], cfg['logt'],
-                                          cfg['radius'])
+                scores = psa_label_scores(
+                    cams, features, cfg['alpha'], cfg['beta'], cfg['logt'],
+                    cfg['radius'], steps=steps)
                 # PSA propagates its background: channel 0.
                 label = to_class_labels(
                     scores.argmax(dim=0).cpu().numpy(),
                     keys).astype(np.uint8)
-            save_palette_png(label, osp.join(out_dir, img_id + '.png'))
+            if label is not None:
+                save_palette_png(label, osp.join(out_dir, img_id + '.png'))
             if bar is not None:
                 bar.update()
     if bar is not None:

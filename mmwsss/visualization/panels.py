@@ -20,6 +20,7 @@ from mmwsss.datasets import dataset_type_of
 from mmwsss.pseudo_labels.random_walk import (feature_affinities,
                                               irn_label_scores,
                                               psa_label_scores)
+from mmwsss.pseudo_labels.random_walk_labels import steps_on_grid, walk_grid
 from mmwsss.utils import atomic_write, load_label_png, read_rgb, voc_palette
 from mmwsss.utils.errors import InputKeyError, InputValueError
 
@@ -300,7 +301,9 @@ def render_refinement_grid(model: nn.Module,
                 scores = irn_label_scores(
                     torch.from_numpy(strided_cams(cam)).to(device), edges,
                     image.shape[:2], settings['beta'],
-                    settings['exp_times'], settings['radius'])
+                    settings['exp_times'], settings['radius'],
+                    steps=steps_on_grid(settings, 'irn',
+                                        walk_grid(image.shape[:2], 'irn')))
                 edge_caption = 'boundary'
             else:
                 features = model.predict_features(inputs)[0]
@@ -309,7 +312,10 @@ def render_refinement_grid(model: nn.Module,
                 scores = psa_label_scores(
                     torch.from_numpy(cam['high_res']).to(device), features,
                     settings['alpha'], settings['beta'], settings['logt'],
-                    settings['radius'])[1:]
+                    settings['radius'],
+                    steps=steps_on_grid(settings, 'psa',
+                                        walk_grid(image.shape[:2],
+                                                  'psa')))[1:]
                 edge_caption = '1 - mean affinity'
         peak = (cam['high_res'].max(axis=0) if len(cam['keys']) else
                 np.zeros(image.shape[:2]))
