@@ -19,13 +19,19 @@ ir_label_cfg = dict(fg_threshold=0.30, bg_threshold=0.05)
 # 2 ** exp_times steps, pairs within radius 5, background score 0.25.
 random_walk_cfg = dict(beta=10, exp_times=8, radius=5, bg_threshold=0.25)
 # IRN: scale by U(0.5, 1.5) of the image's own size, flip, random 512 crop
-# (the data preprocessor pads short crops: image 0, label 255).
+# as imutils.random_crop: a short side sits at a random offset in the
+# canvas, filled with the label 255 and the image 0 after normalisation
+# (img_pad_val: the data preprocessor's mean in the loaded BGR order).
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='RandomRescale', scale_range=(0.5, 1.5)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(
+        type='IRNRandomCrop',
+        crop_size=crop_size,
+        img_pad_val=(103.53, 116.28, 123.675),
+        seg_pad_val=255),
     dict(type='PackWSSSInputs'),
 ]
 # Boundary maps are computed at the original image size.

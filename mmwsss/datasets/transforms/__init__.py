@@ -1,6 +1,10 @@
 from .erase_regions import EraseRegions
 from .hide_and_seek import HideAndSeek
+from .irn_random_crop import IRNRandomCrop
 from .pack_wsss_inputs import PackWSSSInputs
 from .random_rescale import RandomRescale
 
-__all__ = ['EraseRegions', 'HideAndSeek', 'PackWSSSInputs', 'RandomRescale']
+__all__ = [
+    'EraseRegions', 'HideAndSeek', 'IRNRandomCrop', 'PackWSSSInputs',
+    'RandomRescale'
+]

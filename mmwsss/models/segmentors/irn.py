@@ -11,6 +11,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from torch import Tensor
 
+from mmwsss.utils.errors import InputValueError
+
 
 def resnet_levels(backbone: torch.nn.Module, inputs: Tensor) -> List[Tensor]:
     """The five feature levels IRN reads from a ResNet: the stem output
@@ -54,8 +56,14 @@ class IRNBoundaryNet(BaseSegmentor):
         boundary_head (dict): ``IRNBoundaryHead`` config. Its
             ``scale_factors`` default to the backbone's level strides over
             the finest one (IRN's strides (1, 2, 2, 1): 1, 1, 2, 4, 4).
-        test_cfg (dict, optional): ``crop_size`` (default 512): inference
-            pads images to it, as ``EdgeDisplacement``.
+        test_cfg (dict, optional): ``crop_size`` (default 512) and
+            ``pad_to_crop`` (default True). With ``pad_to_crop=True``
+            inference pads each image to ``crop_size``, as IRN's
+            ``EdgeDisplacement``; with ``False`` it runs the image at its
+            own size, as ReCAM's ``EdgeDisplacement``, whose padding line
+            is commented out (``crop_size`` is then unused). The head's
+            GroupNorm takes its statistics over the whole map, padding
+            included, so the two boundary maps differ.
         data_preprocessor (dict, optional): ``SegDataPreProcessor`` config.
         init_cfg (dict, optional): Initialization config.
     """
@@ -86,8 +94,25 @@ class IRNBoundaryNet(BaseSegmentor):
         # The backbone never trains: no optimiser state, no DDP unused
         # parameter errors.
         self.backbone.requires_grad_(False)
-        self.test_cfg = dict(crop_size=512)
+        self.test_cfg = dict(crop_size=512, pad_to_crop=True)
         self.test_cfg.update(test_cfg or {})
+        self._check_test_cfg()
+
+    def _check_test_cfg(self) -> None:
+        pad_to_crop = self.test_cfg['pad_to_crop']
+        if not isinstance(pad_to_crop, bool):
+            raise InputValueError('test_cfg.pad_to_crop must be True or '
+                                  f'False, got {pad_to_crop!r}')
+        if not pad_to_crop:
+            return
+        crop = self.test_cfg['crop_size']
+        sizes = (crop, crop) if isinstance(crop, int) else crop
+        if (not isinstance(sizes, (tuple, list)) or len(sizes) != 2
+                or not all(isinstance(s, int) and s > 0 for s in sizes)):
+            raise InputValueError(
+                'test_cfg.crop_size must be a positive int or (h, w) of '
+                f'positive ints when test_cfg.pad_to_crop is True, got '
+                f'{crop!r}')
 
     def train(self, mode: bool = True) -> 'IRNBoundaryNet':
         """Set the mode, keeping the backbone (its BatchNorm) in eval."""
@@ -118,12 +143,13 @@ class IRNBoundaryNet(BaseSegmentor):
         return crop if size <= crop else int(math.ceil(size / 16) * 16)
 
     def predict_boundary(self, inputs: Tensor) -> Tensor:
-        """Boundary probabilities as IRN's ``EdgeDisplacement``.
+        """Boundary probabilities as IRN's (or ReCAM's) ``EdgeDisplacement``.
 
-        Each image and its horizontal flip are padded (zeros, bottom and
-        right) to ``test_cfg['crop_size']`` and run in one batch; the two
-        logits are cropped to the image's grid and averaged (the flipped one
-        flipped back) before the sigmoid.
+        Each image and its horizontal flip run in one batch, padded (zeros,
+        bottom and right) to ``test_cfg['crop_size']`` if
+        ``test_cfg['pad_to_crop']`` (IRN), else at the image's own size
+        (ReCAM); the two logits are cropped to the image's grid and averaged
+        (the flipped one flipped back) before the sigmoid.
 
         Args:
             inputs (Tensor): Normalised images ``[N, 3, H, W]``.
@@ -132,12 +158,15 @@ class IRNBoundaryNet(BaseSegmentor):
             Tensor: ``[N, (H - 1) // 4 + 1, (W - 1) // 4 + 1]`` in [0, 1].
         """
         num, _, height, width = inputs.shape
-        crop = self.test_cfg['crop_size']
-        crop_h, crop_w = (crop, crop) if isinstance(crop, int) else crop
-        pad_h = self._padded_size(height, crop_h)
-        pad_w = self._padded_size(width, crop_w)
+        # The flip comes first: EdgeDisplacement receives the image and its
+        # flip stacked, and pads both at the bottom and right.
         batch = torch.cat([inputs, inputs.flip(-1)])
-        batch = F.pad(batch, [0, pad_w - width, 0, pad_h - height])
+        if self.test_cfg['pad_to_crop']:
+            crop = self.test_cfg['crop_size']
+            crop_h, crop_w = (crop, crop) if isinstance(crop, int) else crop
+            pad_h = self._padded_size(height, crop_h)
+            pad_w = self._padded_size(width, crop_w)
+            batch = F.pad(batch, [0, pad_w - width, 0, pad_h - height])
         stride = self.output_stride
         grid_h, grid_w = (height - 1) // stride + 1, (width - 1) // stride + 1
         logits = self._forward(batch)[:, 0, :grid_h, :grid_w]
