@@ -245,6 +245,13 @@ def test_tiny_training_run_and_random_walk(tiny_data, tiny_checkpoint,
     assert sweep['miou'][1] == evaluate_pseudo_labels(
         str(tmp_path / 'rw'), tiny_data, 'train')['miou']
     assert sweep['best_miou'] == max(sweep['miou'])
+    # Its boundary map: one minus the mean affinity, on the stride-8 grid.
+    from mmwsss.apis import evaluate_boundary_map
+    boundary = evaluate_boundary_map(
+        str(config), str(checkpoint), 'val', data_root=tiny_data,
+        num_workers=0, device='cpu', progress=False)
+    assert boundary['cells'] == 8 * 16 * 16
+    assert 0 < boundary['chance'] < 60 and 0 < boundary['boundary_ap'] <= 100
     # PSA propagates its own background: no threshold to sweep.
     stderr = run_tool('make_sem_seg_labels.py', config, checkpoint,
                       '--cam-dir', cam_dir, '--out-dir', tmp_path / 'rw2',

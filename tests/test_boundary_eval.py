@@ -97,14 +97,3 @@ def test_trained_irn_boundary_map_is_evaluated(tiny_irn, tiny_data):
     # 8 val images of 128 x 128: a 32 x 32 grid each.
     assert result['cells'] == 8 * 32 * 32
     assert result['chance'] < result['boundary_ap'] <= 100
-
-
-def test_boundary_of_an_affinitynet_is_refused(tiny_data, tmp_path):
-    from mmwsss.apis import load_config
-    import os.path as osp
-    from conftest import REPO_ROOT
-    cfg = load_config(
-        osp.join(REPO_ROOT, 'configs', 'demo', 'affinitynet_r18_demo.py'))
-    with pytest.raises(InputError, match='only an IRN'):
-        evaluate_boundary_map(cfg, str(tmp_path / 'none.pth'), 'val',
-                              data_root=tiny_data)

@@ -202,6 +202,38 @@ def test_refine_switch_both_ways_shares_the_crf_stages(
     assert irn['pseudo_miou'] == load(
         osp.join(copy_of, 'irn_labels', 'pseudo_eval_train.json'))['miou']
     assert irn['crf_pseudo_miou'] == base_run[1]['pseudo_miou']
+    # The walk's labels thresholded at the best of its own saved scores.
+    assert irn['refine_bg_threshold'] == load(
+        osp.join(copy_of, 'irn_scores',
+                 'seed_eval_train.json'))['best_threshold']
+
+    # A dense CRF on the same walk's scores: the walk is shared.
+    _, out, _ = run_pipeline_tool(
+        *pipeline_args(tiny_data, copy_of, refine='irn+crf'))
+    assert {'work/irn_train', 'work/irn_scores'} <= skipped(out)
+    assert {'work/irn_crf_labels', 'work/irn_crf_eval',
+            'work/segmentation'} <= ran(out)
+    both = load(osp.join(copy_of, 'summary.json'))
+    assert both['refine'] == 'irn+crf'
+    assert both['pseudo_label_dir'] == 'irn_crf_labels'
+    assert both['pseudo_miou'] == load(
+        osp.join(copy_of, 'irn_crf_labels',
+                 'pseudo_eval_train.json'))['miou']
+
+    # Both backgrounds from the configs: the CRF labels at the ReCAM
+    # config's seed threshold, the walk's at random_walk_cfg's.
+    _, out, _ = run_pipeline_tool(
+        *pipeline_args(tiny_data, copy_of, '--bg-rule', 'config',
+                       refine='irn'))
+    assert {'work/crf_labels', 'work/irn_labels'} <= ran(out)
+    assert 'work/irn_scores' in skipped(out)
+    fixed = load(osp.join(copy_of, 'summary.json'))
+    assert fixed['bg_rule'] == 'config'
+    from mmwsss.apis import load_config
+    recam = load_config(osp.join(REPO_ROOT, 'configs', 'demo',
+                                 'recam_r18_demo.py'))
+    assert fixed['crf_bg_threshold'] == recam.model.test_cfg.bg_threshold
+    assert fixed['refine_bg_threshold'] == 0.28
 
     _, out, _ = run_pipeline_tool(*pipeline_args(tiny_data, copy_of))
     crf = load(osp.join(copy_of, 'summary.json'))
@@ -367,8 +399,8 @@ def test_make_sem_seg_labels_keeps_each_folders_evaluation_inside_it(
         out, scores = tmp_path / f'rw{exp_times}', tmp_path / f's{exp_times}'
         stdout = run_tool('make_sem_seg_labels.py', config, checkpoint,
                           '--cam-dir', cam_dir, '--out-dir', out,
-                          '--data-root', tiny_data, '--exp-times',
-                          exp_times, '--save-scores', scores,
+                          '--data-root', tiny_data, '--steps-rule', 'fixed',
+                          '--exp-times', exp_times, '--save-scores', scores,
                           '--num-workers', 0)
         assert 'Random-walk label mIoU (saved scores swept)' in stdout
         assert 'Seed mIoU' not in stdout
@@ -381,7 +413,8 @@ def test_make_sem_seg_labels_keeps_each_folders_evaluation_inside_it(
         folders[3] / 'pseudo_eval_train.json')
     err = run_tool('make_sem_seg_labels.py', config, checkpoint, '--cam-dir',
                    cam_dir, '--out-dir', folders[2], '--data-root',
-                   tiny_data, '--exp-times', 3, '--num-workers', 0,
+                   tiny_data, '--steps-rule', 'fixed', '--exp-times', 3,
+                   '--num-workers', 0,
                    expect_ok=False)
     assert 'walk.exp_times: 2 -> 3' in err and 'Traceback' not in err
 

@@ -36,6 +36,13 @@ def parse_args():
         type=int,
         help='IRN: the walk takes 2**exp_times steps (8); PSA: logt (8)')
     parser.add_argument(
+        '--steps-rule',
+        choices=['fixed', 'relative'],
+        help='fixed: 2**exp_times steps on every image (the papers); '
+        'relative: steps scaled with the walk grid so that the walk '
+        'reaches as far relative to the image as the official walk on '
+        'VOC-sized images (random_walk_cfg.reference_size)')
+    parser.add_argument(
         '--radius', type=int, help='pair radius in feature cells (5)')
     parser.add_argument(
         '--bg-threshold',
@@ -107,7 +114,8 @@ def main():
         radius=args.radius,
         bg_threshold=args.bg_threshold,
         alpha=args.alpha,
-        exp_times=args.exp_times)
+        exp_times=args.exp_times,
+        steps_rule=args.steps_rule)
     refine, walk_cfg = random_walk_settings(
         load_config(args.config, args.cfg_options), overrides)
     if rank == 0:

@@ -555,8 +555,10 @@ def run_refinement(record: StageRecord,
     (``<refine>_train_labels``), its training (``<refine>_train``, in
     ``<work_dir>/<refine>``), then the random walk.
 
-    IRN: the boundary map's AP against the true class edges of
-    ``seed_split`` (``irn_boundary_eval``), the walk's scores of ``split``
+    Then the boundary map's AP against the true class edges of
+    ``seed_split`` (``<refine>_boundary_eval``, see
+    :func:`~mmwsss.apis.random_walk.evaluate_boundary_map`). IRN: the
+    walk's scores of ``split``
     (``irn_scores``), their background sweep on ``seed_split``
     (``irn_scores_eval``) and the labels (``irn_labels``; with ``crf``,
     ``irn_crf_labels``: a dense CRF on the walk's scores) at the swept
@@ -642,6 +644,19 @@ def run_refinement(record: StageRecord,
             if preset == 'demo' else None,
             data_root=data),
         folders=[train_dir])
+    boundary = evaluation_stage(
+        record, f'{refine}_boundary_eval',
+        osp.join(train_dir, f'boundary_eval_{seed_split}.json'),
+        lambda: evaluate_boundary_map(
+            trained['config'],
+            trained['checkpoint'],
+            seed_split,
+            data_root=data_root,
+            num_workers=num_workers,
+            device=device), format_boundary_eval,
+        'boundary AP {boundary_ap:.2f} % (chance {chance:.2f} %)',
+        dict(trained=trained['fingerprint'], split=seed_split,
+             data_root=data))
     if refine != 'irn':
         # PSA's background is its exponent alpha: swept on the seed split
         # (one walk per image for every alpha) or the config's.
@@ -696,23 +711,10 @@ def run_refinement(record: StageRecord,
             labels,
             trained=trained,
             train_labels=train_label_eval,
-            boundary=None,
+            boundary=boundary,
             score_sweep=None,
             alpha_sweep=sweep)
 
-    boundary = evaluation_stage(
-        record, 'irn_boundary_eval',
-        osp.join(train_dir, f'boundary_eval_{seed_split}.json'),
-        lambda: evaluate_boundary_map(
-            trained['config'],
-            trained['checkpoint'],
-            seed_split,
-            data_root=data_root,
-            num_workers=num_workers,
-            device=device), format_boundary_eval,
-        'boundary AP {boundary_ap:.2f} % (chance {chance:.2f} %)',
-        dict(trained=trained['fingerprint'], split=seed_split,
-             data_root=data))
     score_dir = osp.join(work_dir, 'irn_scores')
     scores = run_stage(
         record,
@@ -739,7 +741,7 @@ def run_refinement(record: StageRecord,
             data_root=data),
         folders=[score_dir])
     sweep = evaluate_seed_stage(record, 'irn_scores_eval', scores, data_root,
-                                seed_split)
+                                seed_split, what='label')
     threshold = sweep['best_threshold'] if bg_rule == 'swept' else \
         walk_cfg['bg_threshold']
     name = 'irn_crf' if crf else 'irn'

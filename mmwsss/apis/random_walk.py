@@ -16,10 +16,11 @@ from mmwsss.evaluation import AreaAccumulator
 from mmwsss.evaluation.boundary_eval import (BoundaryAPAccumulator,
                                              true_class_edges)
 from mmwsss.pseudo_labels.labels import to_class_labels
-from mmwsss.pseudo_labels.random_walk import psa_label_scores
+from mmwsss.pseudo_labels.random_walk import (feature_affinities,
+                                              psa_label_scores)
 from mmwsss.pseudo_labels.random_walk_labels import (
-    check_random_walk_settings, check_walk_fits, generate_random_walk_labels,
-    refinement_of, steps_on_grid, walk_grid)
+    WALK_STRIDES, check_random_walk_settings, check_walk_fits,
+    generate_random_walk_labels, refinement_of, steps_on_grid, walk_grid)
 from mmwsss.utils import image_size, load_label_png
 from mmwsss.utils.errors import (InputFileNotFoundError, InputTypeError,
                                  InputValueError)
@@ -110,6 +111,20 @@ def make_sem_seg_labels(config: Union[str, Config],
         overwrite=overwrite)
 
 
+def boundary_map(model: torch.nn.Module, inputs: torch.Tensor, refine: str,
+                 radius: int) -> torch.Tensor:
+    """The boundary map ``[h, w]`` in [0, 1] of one normalised image
+    ``[1, 3, H, W]`` on the walk's grid (see :func:`evaluate_boundary_map`).
+    """
+    if refine == 'irn':
+        return model.predict_boundary(inputs)[0]
+    affinities = feature_affinities(
+        model.predict_features(inputs)[0], radius, psa_window=False)
+    # exp(-d) > 0 on every pair inside the grid, 0 off it.
+    count = (affinities > 0).sum(dim=0).clamp(min=1)
+    return 1 - affinities.sum(dim=0) / count
+
+
 def evaluate_boundary_map(config: Union[str, Config],
                           checkpoint: str,
                           split: str = 'train',
@@ -118,20 +133,22 @@ def evaluate_boundary_map(config: Union[str, Config],
                           device: Optional[str] = None,
                           cfg_options: Optional[Dict] = None,
                           progress: bool = True) -> dict:
-    """Average precision of a trained IRN's boundary map (the map the walk
-    uses: image and flip, see ``IRNBoundaryNet.predict_boundary``) against
-    the true class edges of ``split``'s masks at the map's stride (see
-    :mod:`mmwsss.evaluation.boundary_eval`), pooled over all cells.
+    """Average precision of the boundary map of a trained affinity network
+    against the true class edges of ``split``'s masks at the map's stride
+    (see :mod:`mmwsss.evaluation.boundary_eval`), pooled over all cells.
+
+    IRN: its boundary map as the walk uses it (image and flip, see
+    ``IRNBoundaryNet.predict_boundary``), stride 4. AffinityNet: one minus
+    the mean affinity of each cell to its forward neighbours within the
+    walk's radius (those on the grid), stride 8: the walk crosses where it
+    is low.
 
     Returns:
         dict: ``boundary_ap``, ``chance`` (the share of edge cells),
         ``edge_cells``, ``cells``, ``split``.
     """
     cfg = load_config(config, cfg_options, data_root=data_root)
-    refine, _ = random_walk_settings(cfg)
-    if refine != 'irn':
-        raise InputTypeError(f'{cfg.filename}: only an IRN boundary network '
-                             'has a boundary map to evaluate')
+    refine, walk_cfg = random_walk_settings(cfg)
     dataset = build_split_dataset(cfg, split, data_root)
     model, cfg = init_model(cfg, checkpoint, device)
     loader = DataLoader(
@@ -149,9 +166,10 @@ def evaluate_boundary_map(config: Union[str, Config],
                 raise InputFileNotFoundError(
                     f'{mask_path}: split {split!r} has no masks to evaluate '
                     'the boundary map on')
-            boundary = model.predict_boundary(data['inputs'])[0]
+            boundary = boundary_map(model, data['inputs'], refine,
+                                    walk_cfg['radius'])
             mask = load_label_png(mask_path)
-            edges, valid = true_class_edges(mask, model.output_stride)
+            edges, valid = true_class_edges(mask, WALK_STRIDES[refine])
             accumulator.add(boundary.cpu().numpy(), edges, valid)
             if bar is not None:
                 bar.update()

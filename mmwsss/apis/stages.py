@@ -410,9 +410,9 @@ def data_identity(data_root: str) -> str:
 
 
 def evaluation_stage(record: StageRecord, name: str, out: str,
-                      evaluate: Callable[[], dict],
-                      table: Callable[[dict], str], template: str,
-                      inputs: dict) -> dict:
+                     evaluate: Callable[[], dict],
+                     table: Callable[[dict], str], template: str,
+                     inputs: dict) -> dict:
     """Run ``evaluate()`` as stage ``name`` once per fingerprint of
     ``inputs``, keep its result in ``out`` (inside the folder it
     describes) and log ``table(result)``; the console line is ``template``
@@ -462,12 +462,14 @@ def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
 
 
 def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
-                        data_root: str, split: str) -> dict:
+                        data_root: str, split: str,
+                        what: str = 'seed') -> dict:
     """Sweep the background threshold of the CAM files of stage outputs
     ``cams`` (their ``cam_dir`` and ``fingerprint``) on ``split``, once per
     fingerprint; kept inside the CAM folder as ``seed_eval_<split>.json``,
     where :func:`~mmwsss.pseudo_labels.resolve_pseudo_label_settings` finds
-    its best threshold.
+    its best threshold. ``what`` names the scores on the console (``'seed'``
+    for CAMs, ``'label'`` for the random walk's scores).
 
     Returns:
         dict: The sweep, with ``fingerprint`` (this stage's).
@@ -476,7 +478,7 @@ def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
     return evaluation_stage(
         record, name, seed_eval_path(cam_dir, split),
         lambda: evaluate_seeds(cam_dir, data_root, split), format_seed_table,
-        'seed mIoU {best_miou:.2f} at background {best_threshold:.2f}',
+        what + ' mIoU {best_miou:.2f} at background {best_threshold:.2f}',
         dict(
             cams=cams['fingerprint'],
             data_root=data_identity(data_root),
