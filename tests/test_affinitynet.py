@@ -234,6 +234,32 @@ def test_tiny_training_run_and_random_walk(tiny_data, tiny_checkpoint,
                        if n.endswith('.png'))[:4]:
         label = load_label_png(str(tmp_path / 'rw' / name))
         assert label.shape == (128, 128) and label.max() <= TINY_CLASSES
+    # With a dense CRF: the CRF of the walk's labels on the image.
+    from mmwsss.apis import make_sem_seg_labels
+    from mmwsss.cams import load_cam_file
+    from mmwsss.pseudo_labels import CRF_DEFAULTS, crf_refine_labels
+    from mmwsss.utils import read_rgb
+    assert make_sem_seg_labels(
+        str(config), str(checkpoint), str(cam_dir), str(tmp_path / 'rw_crf'),
+        data_root=tiny_data, num_workers=0, device='cpu', progress=False,
+        crf=CRF_DEFAULTS) == 24
+    changed = 0
+    for name in sorted(n for n in os.listdir(tmp_path / 'rw')
+                       if n.endswith('.png'))[:4]:
+        plain = load_label_png(str(tmp_path / 'rw' / name))
+        keys = load_cam_file(str(cam_dir / name.replace('.png', '.npy')))[
+            'keys']
+        local = np.zeros(TINY_CLASSES + 1, dtype=np.int64)
+        local[keys + 1] = np.arange(1, len(keys) + 1)
+        image = read_rgb(osp.join(tiny_data, 'JPEGImages',
+                                  name.replace('.png', '.jpg')))
+        index = crf_refine_labels(image, local[plain], len(keys) + 1,
+                                  **CRF_DEFAULTS)
+        expected = np.concatenate([[0], keys + 1])[index]
+        refined = load_label_png(str(tmp_path / 'rw_crf' / name))
+        np.testing.assert_array_equal(refined, expected)
+        changed += int((refined != plain).sum())
+    assert changed > 0
     # The background exponent's sweep: its alpha-16 labels are the tool's.
     from mmwsss.apis.random_walk import sweep_psa_alpha
     from mmwsss.evaluation import evaluate_pseudo_labels

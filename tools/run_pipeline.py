@@ -32,7 +32,8 @@ def parse_args():
         '--refine',
         choices=list(REFINE_CHOICES),
         help='how seeds become pseudo labels: dense CRF, IRN\'s random walk '
-        '(irn+crf: then a dense CRF on its scores) or AffinityNet\'s (psa) '
+        'or AffinityNet\'s (psa); irn+crf / psa+crf: then a dense CRF '
+        '(on the walk\'s scores / labels) '
         '(default: as the method\'s paper; CAM and ReCAM IRN, CSE psa, the '
         'others CRF; CRF where the preset has no config of that random '
         'walk, as coco)')

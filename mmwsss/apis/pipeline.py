@@ -31,8 +31,9 @@ from .data_roots import (check_data_root, num_foreground_classes,
                          pseudo_label_train_set, split_ids,
                          true_mask_train_set)
 from .model import init_model
-from .random_walk import (evaluate_boundary_map, format_alpha_sweep,
-                          make_sem_seg_labels, sweep_psa_alpha)
+from .random_walk import (PSA_ALPHAS, evaluate_boundary_map,
+                          format_alpha_sweep, make_sem_seg_labels,
+                          sweep_psa_alpha)
 from .sec import make_sec_labels, run_sec_seeds
 from .stages import (StageRecord, evaluation_stage, config_inputs,
                      data_identity, evaluate_label_stage, evaluate_seed_stage,
@@ -469,7 +470,7 @@ def segmentation_config(config: Union[str, Config],
 
 
 #: What :func:`run_pseudo_labels` can refine seeds with.
-REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa')
+REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa', 'psa+crf')
 
 #: How the CRF labels and IRN's walk get their background threshold (see
 #: :func:`run_pseudo_labels`).
@@ -565,7 +566,8 @@ def run_refinement(record: StageRecord,
     threshold (``bg_rule='swept'``) or the config's (``'config'``). PSA:
     with ``'swept'`` the background exponent's sweep on ``seed_split``
     (``psa_alpha_eval``), then the labels of its propagated background
-    (``psa_labels``).
+    (``psa_labels``; with ``crf``, ``psa_crf_labels``: a dense CRF on
+    them).
 
     On the demo preset the network starts from the seed classifier's
     backbone (no ImageNet weights offline); on VOC from ImageNet.
@@ -672,6 +674,7 @@ def run_refinement(record: StageRecord,
                     seed_split,
                     data_root=data_root,
                     settings=walk_cfg,
+                    alphas=PSA_ALPHAS,
                     num_workers=num_workers,
                     device=device), format_alpha_sweep,
                 'mIoU {best_miou:.2f} at alpha {best_alpha:g}',
@@ -679,13 +682,16 @@ def run_refinement(record: StageRecord,
                     trained=trained['fingerprint'],
                     cams=cams,
                     settings=walk_cfg,
+                    alphas=PSA_ALPHAS,
                     split=seed_split,
                     data_root=data))
             walk_cfg = dict(walk_cfg, alpha=sweep['best_alpha'])
-        label_dir = osp.join(work_dir, f'{refine}_labels')
+        name = 'psa_crf' if crf else 'psa'
+        label_dir = osp.join(work_dir, f'{name}_labels')
+        label_crf = CRF_DEFAULTS if crf else None
         labels = run_stage(
             record,
-            f'{refine}_labels',
+            f'{name}_labels',
             lambda: dict(
                 label_dir=label_dir,
                 settings=walk_cfg,
@@ -699,11 +705,13 @@ def run_refinement(record: StageRecord,
                     settings=walk_cfg,
                     num_workers=num_workers,
                     device=device,
-                    overwrite=True)),
+                    overwrite=True,
+                    crf=label_crf)),
             inputs=dict(
                 trained=trained['fingerprint'],
                 cams=cams,
                 settings=walk_cfg,
+                crf=label_crf,
                 split=split,
                 data_root=data),
             folders=[label_dir])
@@ -798,9 +806,10 @@ def run_pseudo_labels(data_root: str,
 
     Pseudo labels come from ``refine``: ``'crf'`` (a constant background
     score, dense CRF), ``'irn'`` (IRN's boundary network and random walk),
-    ``'irn+crf'`` (the same with a dense CRF on the walk's scores) or
-    ``'psa'`` (AffinityNet's random walk); default: what the method's
-    paper uses (see :func:`default_refine`).
+    ``'irn+crf'`` (the same with a dense CRF on the walk's scores),
+    ``'psa'`` (AffinityNet's random walk) or ``'psa+crf'`` (a dense CRF on
+    its labels); default: what the method's paper uses (see
+    :func:`default_refine`).
 
     ``bg_rule`` sets the background of the CRF labels and of IRN's walk by
     one rule, so that they compare like for like: ``'swept'``, each the
@@ -906,7 +915,8 @@ def run_pseudo_labels(data_root: str,
             record, walk, seeds, data_root, work_dir, preset,
             preset_cfg['cam_split'], method_config(method, preset),
             num_classes, refine_cfg_options, num_workers, device,
-            seed_split=seed_split, bg_rule=bg_rule, crf=refine == 'irn+crf')
+            seed_split=seed_split, bg_rule=bg_rule,
+            crf=refine.endswith('+crf'))
         labels = refinement
         pseudo = evaluate_label_stage(record,
                                       f"{refine.replace('+', '_')}_eval",

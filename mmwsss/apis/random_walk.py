@@ -76,7 +76,8 @@ def make_sem_seg_labels(config: Union[str, Config],
                         rank: int = 0,
                         world_size: int = 1,
                         progress: bool = True,
-                        overwrite: bool = False) -> int:
+                        overwrite: bool = False,
+                        crf: Optional[Dict] = None) -> int:
     """Write random-walk pseudo labels for ``split``; see
     :func:`mmwsss.pseudo_labels.generate_random_walk_labels`. Settings and
     the checkpoint are checked before any image is read. ``settings`` may
@@ -108,7 +109,8 @@ def make_sem_seg_labels(config: Union[str, Config],
         world_size=world_size,
         progress=progress,
         source=model_source(cfg, checkpoint, dataset.data_root),
-        overwrite=overwrite)
+        overwrite=overwrite,
+        crf=crf)
 
 
 def boundary_map(model: torch.nn.Module, inputs: torch.Tensor, refine: str,
@@ -179,8 +181,8 @@ def evaluate_boundary_map(config: Union[str, Config],
 
 
 #: The background exponents :func:`sweep_psa_alpha` tries by default
-#: (PSA infers with 16).
-PSA_ALPHAS = (2, 4, 8, 12, 16, 24, 32)
+#: (PSA infers with 16; on the demo the best is 2).
+PSA_ALPHAS = (1, 2, 4, 8, 12, 16, 24, 32)
 
 
 def sweep_psa_alpha(config: Union[str, Config],

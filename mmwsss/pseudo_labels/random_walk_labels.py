@@ -15,9 +15,11 @@ from torch.utils.data import DataLoader, Subset
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
 from mmwsss.cams.generate import weights_digest
 from mmwsss.utils import (fingerprint, folder_fingerprint,
-                          prepare_shared_output_dir, remove_stale_tmp_files,
-                          require_files, save_palette_png)
+                          prepare_shared_output_dir, read_rgb,
+                          remove_stale_tmp_files, require_files,
+                          save_palette_png)
 from mmwsss.utils.errors import InputTypeError, InputValueError
+from .crf import crf_refine_labels
 from .labels import label_from_cams, to_class_labels
 from .random_walk import irn_label_scores, psa_label_scores, walk_steps
 
@@ -154,7 +156,8 @@ def generate_random_walk_labels(model: torch.nn.Module,
                                 world_size: int = 1,
                                 progress: bool = True,
                                 source: Optional[Dict] = None,
-                                overwrite: bool = False) -> int:
+                                overwrite: bool = False,
+                                crf: Optional[Dict] = None) -> int:
     """Write ``<id>.png`` pseudo labels of ``dataset`` refined by the random
     walk of ``model`` (an IRN boundary network or an AffinityNet).
 
@@ -200,12 +203,21 @@ def generate_random_walk_labels(model: torch.nn.Module,
             :func:`mmwsss.apis.make_sem_seg_labels`); default a digest of
             the model's weights.
         overwrite (bool): Start over folders made under other settings.
+        crf (dict, optional): PSA only: dense CRF settings (see
+            :data:`~mmwsss.pseudo_labels.CRF_DEFAULTS`) applied to the
+            walk's labels on the image, as the CRF labels are made; IRN
+            thresholds saved scores for that (``score_dir``, then
+            :func:`generate_pseudo_labels`).
 
     Returns:
         int: Labels written by this call; existing ones are kept.
     """
     refine = refinement_of(model)
     cfg = check_random_walk_settings(refine, settings or {})
+    if crf is not None and refine != 'psa':
+        raise InputValueError(
+            "crf: IRN's labels get a CRF from their saved scores "
+            '(score_dir, then generate_pseudo_labels)')
     if score_dir is not None and refine != 'irn':
         raise InputValueError(
             'score_dir: only IRN has a constant background threshold to '
@@ -226,6 +238,7 @@ def generate_random_walk_labels(model: torch.nn.Module,
     settings = dict(
         refine=refine,
         walk=cfg,
+        crf=crf,
         source=source,
         cams=folder_fingerprint(cam_dir) or osp.realpath(cam_dir),
         ids=fingerprint(
@@ -290,9 +303,12 @@ def generate_random_walk_labels(model: torch.nn.Module,
                     cams, features, cfg['alpha'], cfg['beta'], cfg['logt'],
                     cfg['radius'], steps=steps)
                 # PSA propagates its background: channel 0.
-                label = to_class_labels(
-                    scores.argmax(dim=0).cpu().numpy(),
-                    keys).astype(np.uint8)
+                index = scores.argmax(dim=0).cpu().numpy()
+                if crf is not None:
+                    index = crf_refine_labels(
+                        read_rgb(sample.metainfo['img_path']), index,
+                        len(keys) + 1, **crf)
+                label = to_class_labels(index, keys).astype(np.uint8)
             if label is not None:
                 save_palette_png(label, osp.join(out_dir, img_id + '.png'))
             if bar is not None:
