@@ -156,7 +156,8 @@ def random_ir_labels(rng, shape, num_classes=4):
     return labels
 
 
-def tiny_irn(backbone_type='ResNetV1c'):
+def tiny_irn(backbone_type='ResNetV1c', **test_cfg):
+    """A narrow IRN boundary network; ``test_cfg`` over a 64 crop."""
     return MODELS.build(
         dict(
             type='IRNBoundaryNet',
@@ -170,7 +171,7 @@ def tiny_irn(backbone_type='ResNetV1c'):
                 norm_eval=True),
             boundary_head=dict(
                 type='IRNBoundaryHead', in_channels=(8, 8, 16, 32, 64)),
-            test_cfg=dict(crop_size=64)))
+            test_cfg=dict(dict(crop_size=64), **test_cfg)))
 
 
 # --- (a) the loss equals the official one -----------------------------------

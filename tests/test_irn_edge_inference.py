@@ -6,11 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmwsss.utils.errors import InputValueError
 from conftest import REPO_ROOT
+from test_irn import tiny_irn as build_tiny_irn
 
 IRN_VOC = osp.join(REPO_ROOT, 'configs', 'irn', 'irn_r50_voc.py')
 IRN_RECAM = osp.join(REPO_ROOT, 'configs', 'irn', 'irn_r50_voc_recam.py')
@@ -45,20 +45,7 @@ def recam_edge_displacement(net, x, crop_size=CROP, stride=4):
 
 
 def tiny_irn(**test_cfg):
-    return MODELS.build(
-        dict(
-            type='IRNBoundaryNet',
-            backbone=dict(
-                type='ResNetV1c',
-                depth=18,
-                stem_channels=8,
-                base_channels=8,
-                strides=(1, 2, 2, 1),
-                out_indices=(0, 1, 2, 3),
-                norm_eval=True),
-            boundary_head=dict(
-                type='IRNBoundaryHead', in_channels=(8, 8, 16, 32, 64)),
-            test_cfg=dict(crop_size=CROP, **test_cfg))).eval()
+    return build_tiny_irn(**test_cfg).eval()
 
 
 def pack(image):
@@ -129,16 +116,4 @@ def test_configs_select_the_mode():
 ])
 def test_rejects_bad_settings(test_cfg, key):
     with pytest.raises(InputValueError, match=key):
-        MODELS.build(
-            dict(
-                type='IRNBoundaryNet',
-                backbone=dict(
-                    type='ResNetV1c',
-                    depth=18,
-                    stem_channels=8,
-                    base_channels=8,
-                    strides=(1, 2, 2, 1),
-                    out_indices=(0, 1, 2, 3)),
-                boundary_head=dict(
-                    type='IRNBoundaryHead', in_channels=(8, 8, 16, 32, 64)),
-                test_cfg=test_cfg))
+        build_tiny_irn(**test_cfg)

@@ -18,8 +18,8 @@ from mmwsss.datasets import make_demo_dataset
 from mmwsss.utils import (changed_settings, flatten_settings, portable,
                           prepare_output_dir, read_manifest)
 from mmwsss.utils.errors import SettingsChangedError
-from conftest import (REPO_ROOT, TINY_CLASSES, run_tool, tiny_cfg_options,
-                      tiny_irn_options)
+from conftest import (REPO_ROOT, TINY_CLASSES, no_worker_options, run_tool,
+                      tiny_cfg_options, tiny_irn_options)
 from test_pipeline import tiny_seg_options
 
 CAM_EPOCHS = 4
@@ -242,6 +242,45 @@ def test_refine_switch_both_ways_shares_the_crf_stages(
     assert 'refine_settings' not in crf
     # Both kinds of labels stay, each in its own folder.
     assert osp.isfile(osp.join(copy_of, 'irn_labels', 'manifest.json'))
+
+
+def test_affinitynet_refinement_sweeps_its_background(tiny_data, copy_of):
+    """``--refine psa``: AffinityNet's stages beside the shared CRF ones,
+    its background exponent swept on the seed split and its labels at
+    the best one; ``psa+crf`` reuses the walk's network."""
+    psa = {
+        'model.backbone.stem_channels': 8,
+        'model.backbone.base_channels': 8,
+        'model.affinity_head.in_channels': (16, 32, 64),
+        'train_dataloader.batch_size': 8,
+        'train_cfg.max_epochs': 1,
+        'param_scheduler.0.end': 1,
+        **no_worker_options()
+    }
+    args = pipeline_args(tiny_data, copy_of, refine='psa')
+    cut = args.index('--refine-cfg-options')
+    args = args[:cut] + ['--refine-cfg-options', *cli(psa)]
+    _, out, _ = run_pipeline_tool(*args)
+    assert {'work/crf_labels', 'work/crf_eval'} <= skipped(out)
+    assert {'work/psa_train_labels', 'work/psa_train',
+            'work/psa_boundary_eval', 'work/psa_alpha_eval',
+            'work/psa_labels', 'work/psa_eval'} <= ran(out)
+    summary = load(osp.join(copy_of, 'summary.json'))
+    sweep = load(osp.join(copy_of, 'psa', 'alpha_sweep_train.json'))
+    assert summary['refine'] == 'psa' and summary['bg_rule'] == 'swept'
+    assert summary['refine_alpha'] == sweep['best_alpha']
+    # The labels at the best alpha are the sweep's labels at it.
+    assert summary['pseudo_miou'] == sweep['best_miou']
+    assert summary['refine_settings']['alpha'] == sweep['best_alpha']
+    assert 0 < summary['boundary_ap_chance'] < 100
+    assert 0 < summary['boundary_ap'] <= 100
+
+    args[args.index('psa')] = 'psa+crf'
+    _, out, _ = run_pipeline_tool(*args)
+    assert {'work/psa_train', 'work/psa_alpha_eval'} <= skipped(out)
+    assert {'work/psa_crf_labels', 'work/psa_crf_eval'} <= ran(out)
+    assert load(osp.join(copy_of, 'summary.json'))[
+        'pseudo_label_dir'] == 'psa_crf_labels'
 
 
 def test_method_switch_reports_the_new_methods_results(tiny_data, copy_of):

@@ -17,7 +17,8 @@ from prettytable import PrettyTable
 
 from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation.boundary_eval import format_boundary_eval
-from mmwsss.pseudo_labels import (CRF_DEFAULTS, check_random_walk_settings,
+from mmwsss.pseudo_labels import (CRF_DEFAULTS, RANDOM_WALK_DEFAULTS,
+                                  check_random_walk_settings,
                                   generate_pseudo_labels)
 from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
                                  InputValueError)
@@ -515,7 +516,19 @@ def refinement_settings(
     label_cfg = dict(cfg.get(spec['labels'], None) or {})
     label_cfg.update(seed_cfg.get(spec['labels'], None) or {})
     walk_cfg = dict(cfg.get('random_walk_cfg', None) or {})
-    walk_cfg.update(seed_cfg.get('random_walk_cfg', None) or {})
+    # A seed config states the walk of its paper (ReCAM: IRN's background
+    # 0.28); settings another walk does not have stay out of it.
+    seed_walk = dict(seed_cfg.get('random_walk_cfg', None) or {})
+    known = set().union(*map(set, RANDOM_WALK_DEFAULTS.values()))
+    if set(seed_walk) - known:
+        raise InputKeyError(
+            f'{seed_cfg.filename}: random_walk_cfg has unknown settings '
+            f'{sorted(set(seed_walk) - known)}; known: {sorted(known)}')
+    walk_cfg.update({
+        key: value
+        for key, value in seed_walk.items()
+        if key in RANDOM_WALK_DEFAULTS[refine]
+    })
     return cfg, label_cfg, check_random_walk_settings(refine, walk_cfg)
 
 
@@ -659,6 +672,41 @@ def run_refinement(record: StageRecord,
         'boundary AP {boundary_ap:.2f} % (chance {chance:.2f} %)',
         dict(trained=trained['fingerprint'], split=seed_split,
              data_root=data))
+
+    def walk_stage(name, folder, outputs, label_dir=None, score_dir=None,
+                   crf=None):
+        """The random walk of the trained network as stage ``name``
+        writing ``folder``: labels, scores (IRN) or both, with the walk
+        settings current when it runs."""
+        inputs = dict(
+            trained=trained['fingerprint'],
+            cams=cams,
+            settings=walk_cfg,
+            split=split,
+            data_root=data)
+        if crf is not None:
+            inputs['crf'] = crf
+        return run_stage(
+            record,
+            name,
+            lambda: dict(
+                outputs,
+                written=make_sem_seg_labels(
+                    cfg,
+                    trained['checkpoint'],
+                    seeds['cam_dir'],
+                    label_dir,
+                    split=split,
+                    data_root=data_root,
+                    settings=walk_cfg,
+                    score_dir=score_dir,
+                    num_workers=num_workers,
+                    device=device,
+                    overwrite=True,
+                    crf=crf)),
+            inputs=inputs,
+            folders=[folder])
+
     if refine != 'irn':
         # PSA's background is its exponent alpha: swept on the seed split
         # (one walk per image for every alpha) or the config's.
@@ -689,32 +737,12 @@ def run_refinement(record: StageRecord,
         name = 'psa_crf' if crf else 'psa'
         label_dir = osp.join(work_dir, f'{name}_labels')
         label_crf = CRF_DEFAULTS if crf else None
-        labels = run_stage(
-            record,
+        labels = walk_stage(
             f'{name}_labels',
-            lambda: dict(
-                label_dir=label_dir,
-                settings=walk_cfg,
-                written=make_sem_seg_labels(
-                    cfg,
-                    trained['checkpoint'],
-                    seeds['cam_dir'],
-                    label_dir,
-                    split=split,
-                    data_root=data_root,
-                    settings=walk_cfg,
-                    num_workers=num_workers,
-                    device=device,
-                    overwrite=True,
-                    crf=label_crf)),
-            inputs=dict(
-                trained=trained['fingerprint'],
-                cams=cams,
-                settings=walk_cfg,
-                crf=label_crf,
-                split=split,
-                data_root=data),
-            folders=[label_dir])
+            label_dir,
+            dict(label_dir=label_dir, settings=walk_cfg),
+            label_dir=label_dir,
+            crf=label_crf)
         return dict(
             labels,
             trained=trained,
@@ -724,30 +752,8 @@ def run_refinement(record: StageRecord,
             alpha_sweep=sweep)
 
     score_dir = osp.join(work_dir, 'irn_scores')
-    scores = run_stage(
-        record,
-        'irn_scores',
-        lambda: dict(
-            cam_dir=score_dir,
-            written=make_sem_seg_labels(
-                cfg,
-                trained['checkpoint'],
-                seeds['cam_dir'],
-                None,
-                split=split,
-                data_root=data_root,
-                settings=walk_cfg,
-                score_dir=score_dir,
-                num_workers=num_workers,
-                device=device,
-                overwrite=True)),
-        inputs=dict(
-            trained=trained['fingerprint'],
-            cams=cams,
-            settings=walk_cfg,
-            split=split,
-            data_root=data),
-        folders=[score_dir])
+    scores = walk_stage(
+        'irn_scores', score_dir, dict(cam_dir=score_dir), score_dir=score_dir)
     sweep = evaluate_seed_stage(record, 'irn_scores_eval', scores, data_root,
                                 seed_split, what='label')
     threshold = sweep['best_threshold'] if bg_rule == 'swept' else \
