@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmwsss.apis import init_model
+from mmwsss.apis import init_model, random_walk_settings
 from mmwsss.cams import load_cam_file, save_cam_file
 from mmwsss.datasets import build_split_dataset
 from mmwsss.evaluation.seed_eval import AreaAccumulator
@@ -71,10 +71,13 @@ def test_two_shards_write_the_single_process_labels(irn_labels, tiny_irn,
     model, cfg = init_model(config, checkpoint, device='cpu')
     dataset = build_split_dataset(cfg, 'train', tiny_data)
     out = tmp_path / 'sharded'
+    # The tool's settings: the config's random_walk_cfg.
+    _, settings = random_walk_settings(cfg)
     written = [
         generate_random_walk_labels(
-            model, dataset, cam_dir, str(out), num_workers=0, rank=rank,
-            world_size=2, progress=False) for rank in (0, 1)
+            model, dataset, cam_dir, str(out), settings=settings,
+            num_workers=0, rank=rank, world_size=2, progress=False)
+        for rank in (0, 1)
     ]
     assert written == [NUM_TRAIN // 2, NUM_TRAIN // 2]
     for name in [n for n in os.listdir(irn_labels[0]) if n.endswith('.png')]:
