@@ -1,7 +1,7 @@
 """Random-walk pseudo labels from a trained IRN / AffinityNet checkpoint,
 and the quality of IRN's boundary map."""
 import os.path as osp
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -113,6 +113,31 @@ def make_sem_seg_labels(config: Union[str, Config],
         crf=crf)
 
 
+def images_with_masks(model: torch.nn.Module, dataset, num_workers: int,
+                      progress: bool, purpose: str) -> Iterator[tuple]:
+    """``(inputs, data sample, mask)`` of each image of ``dataset``,
+    preprocessed by ``model``, with a progress bar; a missing mask is an
+    error naming it and ``purpose``. Callers run the model under
+    ``torch.no_grad``."""
+    loader = DataLoader(
+        dataset,
+        batch_size=1,
+        num_workers=num_workers,
+        collate_fn=pseudo_collate)
+    bar = ProgressBar(len(dataset)) if progress else None
+    for batch in loader:
+        data = model.data_preprocessor(batch, False)
+        sample = data['data_samples'][0]
+        mask_path = sample.metainfo['seg_map_path']
+        if not osp.isfile(mask_path):
+            raise InputFileNotFoundError(f'{mask_path}: no mask {purpose}')
+        yield data['inputs'], sample, load_label_png(mask_path)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        print()
+
+
 def boundary_map(model: torch.nn.Module, inputs: torch.Tensor, refine: str,
                  radius: int) -> torch.Tensor:
     """The boundary map ``[h, w]`` in [0, 1] of one normalised image
@@ -153,30 +178,14 @@ def evaluate_boundary_map(config: Union[str, Config],
     refine, walk_cfg = random_walk_settings(cfg)
     dataset = build_split_dataset(cfg, split, data_root)
     model, cfg = init_model(cfg, checkpoint, device)
-    loader = DataLoader(
-        dataset,
-        batch_size=1,
-        num_workers=num_workers,
-        collate_fn=pseudo_collate)
     accumulator = BoundaryAPAccumulator()
-    bar = ProgressBar(len(dataset)) if progress else None
-    with torch.no_grad():
-        for batch in loader:
-            data = model.data_preprocessor(batch, False)
-            mask_path = data['data_samples'][0].metainfo['seg_map_path']
-            if not osp.isfile(mask_path):
-                raise InputFileNotFoundError(
-                    f'{mask_path}: split {split!r} has no masks to evaluate '
-                    'the boundary map on')
-            boundary = boundary_map(model, data['inputs'], refine,
-                                    walk_cfg['radius'])
-            mask = load_label_png(mask_path)
-            edges, valid = true_class_edges(mask, WALK_STRIDES[refine])
-            accumulator.add(boundary.cpu().numpy(), edges, valid)
-            if bar is not None:
-                bar.update()
-    if bar is not None:
-        print()
+    for image, _, mask in images_with_masks(
+            model, dataset, num_workers, progress,
+            'to evaluate the boundary map on'):
+        with torch.no_grad():
+            boundary = boundary_map(model, image, refine, walk_cfg['radius'])
+        edges, valid = true_class_edges(mask, WALK_STRIDES[refine])
+        accumulator.add(boundary.cpu().numpy(), edges, valid)
     return dict(accumulator.result(), split=split)
 
 
@@ -219,44 +228,27 @@ def sweep_psa_alpha(config: Union[str, Config],
     model, cfg = init_model(cfg, checkpoint, device)
     num_classes = len(dataset.metainfo['classes']) - 1
     accumulators = [AreaAccumulator(num_classes + 1) for _ in alphas]
-    loader = DataLoader(
-        dataset,
-        batch_size=1,
-        num_workers=num_workers,
-        collate_fn=pseudo_collate)
-    bar = ProgressBar(len(dataset)) if progress else None
-    with torch.no_grad():
-        for batch in loader:
-            data = model.data_preprocessor(batch, False)
-            image, sample = data['inputs'], data['data_samples'][0]
-            mask_path = sample.metainfo['seg_map_path']
-            if not osp.isfile(mask_path):
-                raise InputFileNotFoundError(
-                    f'{mask_path}: split {split!r} has no masks to sweep '
-                    'the background on')
-            size = tuple(image.shape[-2:])
-            cam = load_cam_file(
-                osp.join(cam_dir, sample.metainfo['img_id'] + '.npy'),
-                num_classes, size)
+    for image, sample, mask in images_with_masks(
+            model, dataset, num_workers, progress,
+            'to sweep the background on'):
+        size = tuple(image.shape[-2:])
+        cam = load_cam_file(
+            osp.join(cam_dir, sample.metainfo['img_id'] + '.npy'),
+            num_classes, size)
+        with torch.no_grad():
             features = model.predict_features(image)[0]
-            scores = psa_label_scores(
-                torch.from_numpy(cam['high_res']), features, list(alphas),
-                walk_cfg['beta'], walk_cfg['logt'], walk_cfg['radius'],
-                steps_on_grid(walk_cfg, 'psa', walk_grid(size, 'psa')))
-            classes = scores[len(alphas):]
-            truth = torch.from_numpy(load_label_png(mask_path).astype(
-                np.int64))
-            for k, accumulator in enumerate(accumulators):
-                index = torch.cat([scores[k:k + 1], classes]).argmax(dim=0)
-                accumulator.add(
-                    torch.from_numpy(
-                        to_class_labels(index.cpu().numpy(),
-                                        cam['keys']).astype(np.int64)),
-                    truth)
-            if bar is not None:
-                bar.update()
-    if bar is not None:
-        print()
+        scores = psa_label_scores(
+            torch.from_numpy(cam['high_res']), features, list(alphas),
+            walk_cfg['beta'], walk_cfg['logt'], walk_cfg['radius'],
+            steps_on_grid(walk_cfg, 'psa', walk_grid(size, 'psa')))
+        classes = scores[len(alphas):]
+        truth = torch.from_numpy(mask.astype(np.int64))
+        for k, accumulator in enumerate(accumulators):
+            index = torch.cat([scores[k:k + 1], classes]).argmax(dim=0)
+            accumulator.add(
+                torch.from_numpy(
+                    to_class_labels(index.cpu().numpy(),
+                                    cam['keys']).astype(np.int64)), truth)
     mious = [a.metrics()['miou'] for a in accumulators]
     best = int(np.argmax(mious))
     return dict(
