@@ -1,4 +1,6 @@
+import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 
@@ -57,21 +59,35 @@ def tiny_data(tmp_path_factory):
     return root
 
 
+# A tool that runs longer than this is stuck: its threads' tracebacks are
+# dumped (faulthandler on SIGABRT) and the test fails with them.
+TOOL_TIMEOUT_S = 900
+
+
 def run_tool(name, *args, expect_ok=True):
     """Run ``tools/<name>`` in a subprocess; return stdout, or, with
     ``expect_ok=False``, assert a non-zero exit and return stderr."""
-    proc = subprocess.run([sys.executable,
-                           osp.join(REPO_ROOT, 'tools', name)] +
-                          [str(a) for a in args],
-                          capture_output=True,
-                          text=True,
-                          cwd=REPO_ROOT)
-    output = proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = subprocess.Popen(
+        [sys.executable, osp.join(REPO_ROOT, 'tools', name)] +
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+        env=dict(os.environ, PYTHONFAULTHANDLER='1'))
+    try:
+        stdout, stderr = proc.communicate(timeout=TOOL_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f'{name} {" ".join(map(str, args))} ran over '
+                    f'{TOOL_TIMEOUT_S} s; its tracebacks:\n{stderr[-6000:]}')
+    output = stdout[-3000:] + stderr[-3000:]
     if expect_ok:
         assert proc.returncode == 0, output
-        return proc.stdout
+        return stdout
     assert proc.returncode != 0, output
-    return proc.stderr
+    return stderr
 
 
 def dump_tiny_config(tiny_data, path, max_epochs=2):

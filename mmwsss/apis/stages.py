@@ -4,7 +4,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 import time
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence
@@ -20,6 +19,7 @@ from mmwsss.utils import (changed_settings, check_checkpoint_fits,
                           clear_folder, describe_changes, fingerprint,
                           flatten_settings, path_inside, portable,
                           save_evaluation, save_json)
+from mmwsss.utils.console import console
 from mmwsss.utils.errors import (InputFileNotFoundError, InputValueError,
                                  SettingsChangedError)
 
@@ -41,13 +41,6 @@ def set_verbose(verbose: bool) -> None:
 def is_verbose() -> bool:
     """Whether stages stream their full logs."""
     return _OUTPUT['verbose']
-
-
-def console(message: str, end: str = '\n') -> None:
-    """Write to the process's console even inside a quiet stage."""
-    stream = sys.__stdout__ or sys.stdout
-    stream.write(message + end)
-    stream.flush()
 
 
 @contextmanager

@@ -9,9 +9,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Dict, Optional
 
 import numpy as np
-from mmengine.utils import track_parallel_progress, track_progress
+from mmengine.utils import track_progress
 
 from mmwsss.utils import save_palette_png
+from mmwsss.utils.parallel import parallel_map
 from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def convert_coco_masks(ann_file: str,
                    crowd_ignore=crowd_ignore,
                    index=coco_category_indices(coco))
     if num_workers > 1 and pending:
-        track_parallel_progress(work, pending, num_workers, keep_order=False)
+        parallel_map(work, pending, num_workers, preload=[__name__])
     elif pending:
         track_progress(work, pending)
     return len(pending)

@@ -5,7 +5,7 @@ from functools import partial
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.utils import track_parallel_progress, track_progress
+from mmengine.utils import track_progress
 from PIL import Image
 
 from mmwsss.cams import load_cam_file
@@ -14,6 +14,7 @@ from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,
                           open_image, prepare_output_dir, read_rgb,
                           remove_stale_tmp_files, require_files,
                           save_palette_png)
+from mmwsss.utils.parallel import parallel_map
 from mmwsss.utils.errors import InputKeyError, InputValueError
 from .labels import (SALIENCY_DEFAULTS, confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
@@ -265,7 +266,7 @@ def generate_pseudo_labels(cam_dir: str,
         settings=settings,
         saliency_dir=saliency_dir)
     if num_workers > 1:
-        track_parallel_progress(work, pending, num_workers, keep_order=False)
+        parallel_map(work, pending, num_workers, progress, [__name__])
     elif progress:
         track_progress(work, pending)
     else:
