@@ -1,6 +1,13 @@
-"""Speed and memory figures of CAM generation, of each seed method's
-training step and of IRN's random walk (dense against the stencil),
-measured in one process on the same weights and inputs."""
+"""Measure CAM generation throughput (make_cams against a naive per-image,
+per-scale, per-flip loop and against bare backbone forwards, with the
+largest difference of their CAMs) and training seconds per iteration of
+each seed method relative to CAM, with peak memory, in one run.
+
+With ``--random-walk``, measure instead IRN's random walk per image: the
+official dense transition matrix against the stencil walk, on the same
+deterministic boundary map and CAMs, with peak memory and label identity.
+"""
+import argparse
 import ctypes
 import gc
 import os
@@ -8,13 +15,11 @@ import os.path as osp
 import tempfile
 import threading
 import time
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from mmengine.config import Config
-from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.config import Config, DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -22,24 +27,56 @@ from mmseg.registry import MODELS
 from prettytable import PrettyTable
 from torch import Tensor
 
-from mmwsss.cams import load_cam_file, save_cam_file
-from mmwsss.cams.generate import (DEFAULT_SCALES, generate_cams,
-                                  preprocess_groups)
-from mmwsss.datasets import apply_split, build_split_dataset
-from mmwsss.models.utils.cam_inference import (multi_scale_cams,
-                                               normalize_cams, rescale_images)
-from mmwsss.models.utils.pair_geometry import search_directions
-from mmwsss.pseudo_labels.random_walk import (boundary_affinities,
-                                              irn_label_scores)
+from mmwsss.apis import default_device, init_model, load_config
+from mmwsss.cams import load_cam_file
+from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
+from mmwsss.datasets import (apply_split, build_split_dataset,
+                             foreground_class_names)
+from mmwsss.pipeline import method_names, seed_config
+from mmwsss.pseudo_labels.random_walk import irn_label_scores
+from mmwsss.testing import (bare_forward_inputs, dense_transition,
+                            dense_walk_scores, irn_labels, naive_cams,
+                            random_walk_inputs)
+from mmwsss.utils import run_tool, save_json
 from mmwsss.utils.errors import InputValueError
-from .config import load_config
-from .model import default_device, init_model
-from .pipeline import METHODS
+
+#: The presets whose seed-method configs can be timed.
+PRESETS = ('demo', 'voc', 'coco')
+
+# Methods without a training step of their own to time: Grad-CAM and
+# Grad-CAM++ read the CAM classifier's weights with another CAM rule, and
+# SEC trains a segmentor on cues that a CAM run must write first
+# (compare_methods reports its seconds per iteration). Adversarial erasing
+# is timed: one round's step is its classifier's.
+UNTIMED_METHODS = ('gradcam', 'gradcam++', 'sec')
+
+
+def timed_methods(presets: Sequence[str] = PRESETS) -> List[str]:
+    """The seed methods whose training step can be timed under any of
+    ``presets``, in the order of :func:`mmwsss.pipeline.method_names`.
+
+    Args:
+        presets (Sequence[str]): The presets. Default: all.
+
+    Returns:
+        list[str]: The methods, without :data:`UNTIMED_METHODS`.
+    """
+    methods = []
+    for preset in presets:
+        methods += [
+            m for m in method_names(preset)
+            if m not in UNTIMED_METHODS and m not in methods
+        ]
+    return methods
 
 
 class PeakMemory:
     """Peak memory of a block: allocated CUDA memory on a GPU, else the
-    process's resident set size sampled every 5 ms (in MiB)."""
+    process's resident set size sampled every 5 ms (in MiB).
+
+    Args:
+        device (str): The device the block runs on.
+    """
 
     def __init__(self, device: str):
         self.cuda = str(device).startswith('cuda')
@@ -76,279 +113,6 @@ class PeakMemory:
             self.peak_mib = max(self.peak_mib, self._rss_mib())
 
 
-def _timed(device, fn):
-    if str(device).startswith('cuda'):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    result = fn()
-    if str(device).startswith('cuda'):
-        torch.cuda.synchronize()
-    return time.perf_counter() - start, result
-
-
-def naive_cams(model: torch.nn.Module, dataset: BaseDataset, out_dir: str,
-               scales: Sequence[float], flip: bool) -> None:
-    """CAM files the way the reference scripts write them: image by image,
-    one forward pass per scale and per flip, in the main process."""
-    for index in range(len(dataset)):
-        data = model.data_preprocessor(pseudo_collate([dataset[index]]),
-                                       False)
-        image, sample = data['inputs'], data['data_samples'][0]
-        total = 0
-        for scale in scales:
-            for flipped in ((False, True) if flip else (False, )):
-                x = image.flip(-1) if flipped else image
-                cams = multi_scale_cams(
-                    model.forward_cam, x, scales=(scale, ), flip=False,
-                    output_stride=model.test_cfg['output_stride'])
-                total = total + (cams.flip(-1) if flipped else cams)
-        keys = torch.nonzero(sample.gt_img_labels > 0).flatten()
-        save_cam_file(
-            osp.join(out_dir, sample.metainfo['img_id'] + '.npy'),
-            keys.cpu().numpy(),
-            normalize_cams(total[0, keys]).cpu().numpy())
-
-
-def bare_forward_inputs(model: torch.nn.Module, dataset: BaseDataset,
-                        scales: Sequence[float], flip: bool,
-                        batch_size: int) -> List[Tensor]:
-    """The backbone inputs ``make_cams`` builds: per batch of same-size
-    images and per scale, the images and their flips in one tensor."""
-    inputs = []
-    for start in range(0, len(dataset), batch_size):
-        batch = pseudo_collate([
-            dataset[i]
-            for i in range(start, min(start + batch_size, len(dataset)))
-        ])
-        for images, _ in preprocess_groups(model, batch):
-            for scale in scales:
-                x = rescale_images(images, scale)
-                inputs.append(torch.cat([x, x.flip(-1)]) if flip else x)
-    return inputs
-
-
-def _bare_forward(model, dataset, scales, flip, batch_size, device):
-    inputs = bare_forward_inputs(model, dataset, scales, flip, batch_size)
-    model.extract_feat(inputs[0])  # warm-up
-    with PeakMemory(device) as memory:
-        seconds, _ = _timed(
-            device, lambda: [model.extract_feat(x) for x in inputs])
-    return dict(
-        images_per_s=len(dataset) / seconds, peak_mib=memory.peak_mib)
-
-
-def _max_cam_difference(dir_a, dir_b):
-    worst = 0.0
-    for name in sorted(n for n in os.listdir(dir_a) if n.endswith('.npy')):
-        a = load_cam_file(osp.join(dir_a, name))
-        b = load_cam_file(osp.join(dir_b, name))
-        if not np.array_equal(a['keys'], b['keys']):
-            raise AssertionError(f'{name}: keys differ: {a["keys"]} vs '
-                                 f'{b["keys"]}')
-        worst = max(worst,
-                    float(np.abs(a['high_res'] - b['high_res']).max()))
-    return worst
-
-
-def benchmark_cams(config: Union[str, Config],
-                   checkpoint: Optional[str] = None,
-                   data_root: Optional[str] = None,
-                   split: str = 'val',
-                   num_images: Optional[int] = None,
-                   scales: Sequence[float] = DEFAULT_SCALES,
-                   flip: bool = True,
-                   batch_size: int = 4,
-                   num_workers: int = 2,
-                   device: Optional[str] = None,
-                   cfg_options: Optional[Dict] = None) -> dict:
-    """Throughput of ``make_cams`` against the naive loop and against bare
-    backbone forwards at the same scales, and the largest difference
-    between its CAM files and the naive loop's.
-
-    Convolutions and matrix products run in full fp32 (no TF32), so that
-    the outputs of the different batchings compare to 1e-4.
-
-    Returns:
-        dict: Images per second of each, ratios, peak memory in MiB and the
-        largest absolute CAM difference.
-    """
-    device = default_device(device)
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.manual_seed(0)
-    model, cfg = init_model(config, checkpoint or None, device, cfg_options)
-    model.test_cfg.update(scales=tuple(scales), flip=flip)
-    dataset = build_split_dataset(cfg, split, data_root)
-    if num_images:
-        dataset.get_subset_(min(num_images, len(dataset)))
-    count = len(dataset)
-
-    result = dict(images=count, scales=list(scales), flip=flip,
-                  batch_size=batch_size, num_workers=num_workers,
-                  device=str(device))
-    with torch.no_grad(), tempfile.TemporaryDirectory() as tmp:
-        result['bare_forward'] = _bare_forward(model, dataset, scales, flip,
-                                               batch_size, device)
-
-        fast_dir, naive_dir = osp.join(tmp, 'fast'), osp.join(tmp, 'naive')
-        os.makedirs(naive_dir)
-        with PeakMemory(device) as memory:
-            seconds, _ = _timed(
-                device, lambda: generate_cams(
-                    model, dataset, fast_dir, scales=scales, flip=flip,
-                    batch_size=batch_size, num_workers=num_workers,
-                    progress=False))
-        result['make_cams'] = dict(
-            images_per_s=count / seconds, peak_mib=memory.peak_mib)
-        with PeakMemory(device) as memory:
-            seconds, _ = _timed(
-                device,
-                lambda: naive_cams(model, dataset, naive_dir, scales, flip))
-        result['naive_loop'] = dict(
-            images_per_s=count / seconds, peak_mib=memory.peak_mib)
-        result['max_abs_difference'] = _max_cam_difference(
-            fast_dir, naive_dir)
-    fast = result['make_cams']['images_per_s']
-    result['speedup_vs_naive'] = fast / result['naive_loop']['images_per_s']
-    result['fraction_of_bare'] = fast / result['bare_forward']['images_per_s']
-    return result
-
-
-def benchmark_training(methods: Optional[Sequence[str]] = None,
-                       preset: str = 'demo',
-                       data_root: Optional[str] = None,
-                       iters: int = 10,
-                       warmup: int = 3,
-                       num_classes: Optional[int] = None,
-                       train_split: Optional[str] = None,
-                       rounds: int = 2,
-                       device: Optional[str] = None,
-                       cfg_options: Optional[Dict] = None) -> Dict[str, dict]:
-    """Median seconds per training step (forward, backward, update) of each
-    seed method's config on the same data, relative to CAM, with peak
-    memory.
-
-    The batches are loaded before the clock starts, so the figures compare
-    the models, not the data loaders; ``rounds`` passes over all methods
-    keep each one's fastest median. ``num_classes`` adapts the configs
-    (e.g. the VOC configs) to the data's classes, ``train_split`` to its
-    split names.
-
-    Returns:
-        dict: ``method -> dict(s_per_iter, vs_cam, peak_mib)``.
-    """
-    device = default_device(device)
-    # Grad-CAM trains nothing; SEC trains a segmentor on cues that the CAM
-    # stage must write first (compare_methods times it).
-    methods = methods or [
-        m for m, spec in METHODS.items()
-        if 'cam_method' not in spec and spec.get('driver') != 'sec'
-    ]
-    if 'sec' in methods:
-        raise InputValueError(
-            'SEC trains on the cues of a CAM run; '
-            'compare_methods reports its seconds per iteration')
-    settings = dict(preset=preset, data_root=data_root, iters=iters,
-                    warmup=warmup, num_classes=num_classes,
-                    train_split=train_split, device=device,
-                    cfg_options=cfg_options)
-    methods = [m for m in methods if METHODS[m].get(preset)]
-    results = {}
-    # Rounds over all methods, keeping each one's fastest median, so that
-    # the order of the methods and drift of a busy host cancel out.
-    for _ in range(rounds):
-        for method in methods:
-            timing = _time_training(method, **settings)
-            best = results.setdefault(method, timing)
-            best['s_per_iter'] = min(best['s_per_iter'],
-                                     timing['s_per_iter'])
-            best['peak_mib'] = max(best['peak_mib'], timing['peak_mib'])
-    if 'cam' in results:
-        for item in results.values():
-            item['vs_cam'] = item['s_per_iter'] / results['cam']['s_per_iter']
-    return results
-
-
-def _time_training(method, preset, data_root, iters, warmup, num_classes,
-                   train_split, device, cfg_options):
-    options = dict(cfg_options or {})
-    if method == 'cse':
-        options['model.ordinary_checkpoint'] = None
-    cfg = load_config(METHODS[method][preset], options, data_root=data_root)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    cfg.model.backbone.pop('init_cfg', None)
-    if num_classes is not None:
-        cfg.model.cam_head.num_classes = num_classes
-        if 'ordinary_classifier' in cfg.model:
-            cfg.model.ordinary_classifier.cam_head.num_classes = num_classes
-    if train_split is not None:
-        apply_split(cfg.train_dataloader.dataset, train_split)
-    cfg.train_dataloader.num_workers = 0
-    cfg.train_dataloader.persistent_workers = False
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model).to(device)
-    model.train()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    batches = []
-    for batch in loader:
-        batches.append(batch)
-        if len(batches) == warmup + iters:
-            break
-    for batch in batches[:warmup]:
-        model.train_step(batch, optim_wrapper)
-    with PeakMemory(device) as memory:
-        # The median step: robust to a stray slow step on a busy host.
-        seconds = float(
-            np.median([
-                _timed(device,
-                       lambda b=b: model.train_step(b, optim_wrapper))[0]
-                for b in batches[warmup:]
-            ]))
-    return dict(
-        s_per_iter=seconds,
-        batch_size=cfg.train_dataloader.batch_size,
-        peak_mib=memory.peak_mib)
-
-
-def format_benchmark(result: dict) -> str:
-    """Tables of :func:`benchmark_cams` and :func:`benchmark_training`."""
-    lines = []
-    cams = result.get('cams')
-    if cams:
-        table = PrettyTable(['CAM generation', 'images/s', 'peak MiB'])
-        for key, name in (('make_cams', 'make_cams'),
-                          ('naive_loop', 'naive loop (per image/scale/flip)'),
-                          ('bare_forward', 'bare backbone forwards')):
-            table.add_row([
-                name, f"{cams[key]['images_per_s']:.2f}",
-                f"{cams[key]['peak_mib']:.0f}"
-            ])
-        lines += [
-            f"{cams['images']} images, scales {cams['scales']}, flip "
-            f"{cams['flip']}, batch {cams['batch_size']}, "
-            f"{cams['num_workers']} workers, {cams['device']}",
-            table.get_string(),
-            f"make_cams is {cams['speedup_vs_naive']:.2f}x the naive loop "
-            f"and {100 * cams['fraction_of_bare']:.1f}% of bare forward "
-            f"throughput; largest CAM difference "
-            f"{cams['max_abs_difference']:.2e}"
-        ]
-    training = result.get('training')
-    if training:
-        table = PrettyTable(
-            ['method', 'batch', 's/iter', 'vs CAM', 'peak MiB'])
-        for method, item in training.items():
-            table.add_row([
-                method, item['batch_size'], f"{item['s_per_iter']:.3f}",
-                f"{item['vs_cam']:.2f}x" if 'vs_cam' in item else '-',
-                f"{item['peak_mib']:.0f}"
-            ])
-        lines += ['Training step (forward, backward, update)',
-                  table.get_string()]
-    return '\n'.join(lines)
-
-
 class PeakMemoryIncrease:
     """Peak memory of a block above its start (in MiB).
 
@@ -360,6 +124,9 @@ class PeakMemoryIncrease:
     not hide an allocation. Unlike sampling, this sees short peaks. If
     ``clear_refs`` cannot be written, the resident set is sampled every
     5 ms instead (``method`` says which).
+
+    Args:
+        device (str): The device the block runs on.
     """
 
     def __init__(self, device: str):
@@ -411,71 +178,313 @@ class PeakMemoryIncrease:
         self.increase_mib = max(peak - self._start, 0.0)
 
 
-def random_walk_inputs(grid: Tuple[int, int],
-                       num_classes: int,
-                       seed: int = 0) -> Tuple[Tensor, Tensor]:
-    """Deterministic smooth inputs of the walk on a stride-4 ``grid``:
-    a boundary map in (0, 1) and CAMs in [0, 1], both bilinear upsampled
-    from noise at 1/8 of the grid (so they have regions and edges)."""
-    generator = torch.Generator().manual_seed(seed)
-    coarse = (max(grid[0] // 8, 2), max(grid[1] // 8, 2))
-
-    def smooth(channels):
-        noise = torch.randn(1, channels, *coarse, generator=generator)
-        return F.interpolate(noise, grid, mode='bilinear',
-                             align_corners=False)[0]
-
-    boundary = torch.sigmoid(3 * smooth(1)[0] - 1)
-    cams = torch.sigmoid(2 * smooth(num_classes))
-    return cams, boundary
+def timed(device: str, fn: Callable) -> Tuple[float, object]:
+    """Seconds that ``fn()`` takes, and its result; on a GPU, the queued
+    kernels are waited for before and after."""
+    if str(device).startswith('cuda'):
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    result = fn()
+    if str(device).startswith('cuda'):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, result
 
 
-def dense_affinity(affinities: Tensor, radius: int) -> Tensor:
-    """The ``N x N`` affinity matrix as IRN builds it
-    (``affinity_sparse2dense``): the forward pairs, ones on the diagonal and
-    the transposed pairs, from a sparse tensor."""
-    device = affinities.device
-    affinities = affinities.cpu()
-    _, height, width = affinities.shape
-    index = torch.arange(height * width).view(height, width)
-    rows, cols, values = [], [], []
-    for k, (dy, dx) in enumerate(search_directions(radius)):
-        src = index[:height - dy, max(-dx, 0):width - max(dx, 0)]
-        dst = index[dy:, max(dx, 0):width - max(-dx, 0)]
-        rows.append(src.reshape(-1))
-        cols.append(dst.reshape(-1))
-        values.append(affinities[k, :height - dy,
-                                 max(-dx, 0):width - max(dx, 0)].reshape(-1))
-    src, dst, values = torch.cat(rows), torch.cat(cols), torch.cat(values)
-    diagonal = torch.arange(height * width)
-    indices = torch.cat([
-        torch.stack([src, dst]),
-        torch.stack([diagonal, diagonal]),
-        torch.stack([dst, src])
-    ], dim=1)
-    values = torch.cat([values, torch.ones(height * width), values])
-    # Densified on the CPU and moved, as IRN does.
-    return torch.sparse_coo_tensor(
-        indices, values, (height * width, ) * 2,
-        check_invariants=True).to_dense().to(device)
+def with_threads(threads: int, fn: Callable) -> object:
+    """``fn()`` on ``threads`` CPU threads of torch."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(previous)
 
 
-def dense_irn_label_scores(cams: Tensor,
-                           boundary: Tensor,
-                           image_size: Tuple[int, int],
-                           beta: float = 10.,
-                           exp_times: int = 8,
-                           radius: int = 5,
-                           squarings: Optional[int] = None,
-                           device: str = 'cpu') -> dict:
-    """IRN's official dense walk (``propagate_to_edge`` and
-    ``make_sem_seg_labels``): dense affinity, power, column normalisation,
-    ``exp_times`` squarings of the ``N x N`` matrix, product, upsampling.
+def _bare_forward(model, dataset, scales, flip, batch_size, device):
+    inputs = bare_forward_inputs(model, dataset, scales, flip, batch_size)
+    model.extract_feat(inputs[0])  # warm-up
+    with PeakMemory(device) as memory:
+        seconds, _ = timed(device,
+                           lambda: [model.extract_feat(x) for x in inputs])
+    return dict(
+        images_per_s=len(dataset) / seconds, peak_mib=memory.peak_mib)
+
+
+def _max_cam_difference(dir_a, dir_b):
+    worst = 0.0
+    for name in sorted(n for n in os.listdir(dir_a) if n.endswith('.npy')):
+        a = load_cam_file(osp.join(dir_a, name))
+        b = load_cam_file(osp.join(dir_b, name))
+        if not np.array_equal(a['keys'], b['keys']):
+            raise AssertionError(f'{name}: keys differ: {a["keys"]} vs '
+                                 f'{b["keys"]}')
+        worst = max(worst,
+                    float(np.abs(a['high_res'] - b['high_res']).max()))
+    return worst
+
+
+def benchmark_cams(config: Union[str, Config],
+                   checkpoint: Optional[str] = None,
+                   data_root: Optional[str] = None,
+                   split: str = 'val',
+                   num_images: Optional[int] = None,
+                   scales: Sequence[float] = DEFAULT_SCALES,
+                   flip: bool = True,
+                   batch_size: int = 4,
+                   num_workers: int = 2,
+                   device: Optional[str] = None,
+                   cfg_options: Optional[Dict] = None) -> dict:
+    """Throughput of ``make_cams`` against the naive loop
+    (:func:`mmwsss.testing.naive_cams`) and against bare backbone forwards
+    at the same scales, and the largest difference between its CAM files
+    and the naive loop's.
+
+    Convolutions and matrix products run in full fp32 (no TF32), so that
+    the outputs of the different batchings compare to 1e-4.
+
+    Args:
+        config (str | Config): The CAM classifier's config.
+        checkpoint (str, optional): Its weights; default: random
+            initialisation.
+        data_root (str, optional): The dataset; default: the config's.
+        split (str): The split whose images are used. Default: 'val'.
+        num_images (int, optional): Use only the first N images.
+        scales (Sequence[float]): The test scales.
+        flip (bool): Whether to add the flips. Default: True.
+        batch_size (int): Images per batch of ``make_cams``. Default: 4.
+        num_workers (int): Its data loading workers. Default: 2.
+        device (str, optional): Default: cuda when available.
+        cfg_options (dict, optional): Overrides of the config.
+
+    Returns:
+        dict: Images per second of each, ratios, peak memory in MiB and the
+        largest absolute CAM difference.
+    """
+    device = default_device(device)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.manual_seed(0)
+    model, cfg = init_model(config, checkpoint or None, device, cfg_options)
+    model.test_cfg.update(scales=tuple(scales), flip=flip)
+    dataset = build_split_dataset(cfg, split, data_root)
+    if num_images:
+        dataset.get_subset_(min(num_images, len(dataset)))
+    count = len(dataset)
+
+    result = dict(images=count, scales=list(scales), flip=flip,
+                  batch_size=batch_size, num_workers=num_workers,
+                  device=str(device))
+    with torch.no_grad(), tempfile.TemporaryDirectory() as tmp:
+        result['bare_forward'] = _bare_forward(model, dataset, scales, flip,
+                                               batch_size, device)
+
+        fast_dir, naive_dir = osp.join(tmp, 'fast'), osp.join(tmp, 'naive')
+        os.makedirs(naive_dir)
+        with PeakMemory(device) as memory:
+            seconds, _ = timed(
+                device, lambda: generate_cams(
+                    model, dataset, fast_dir, scales=scales, flip=flip,
+                    batch_size=batch_size, num_workers=num_workers,
+                    progress=False))
+        result['make_cams'] = dict(
+            images_per_s=count / seconds, peak_mib=memory.peak_mib)
+        with PeakMemory(device) as memory:
+            seconds, _ = timed(
+                device,
+                lambda: naive_cams(model, dataset, naive_dir, scales, flip))
+        result['naive_loop'] = dict(
+            images_per_s=count / seconds, peak_mib=memory.peak_mib)
+        result['max_abs_difference'] = _max_cam_difference(
+            fast_dir, naive_dir)
+    fast = result['make_cams']['images_per_s']
+    result['speedup_vs_naive'] = fast / result['naive_loop']['images_per_s']
+    result['fraction_of_bare'] = fast / result['bare_forward']['images_per_s']
+    return result
+
+
+def benchmark_training(methods: Optional[Sequence[str]] = None,
+                       preset: str = 'demo',
+                       data_root: Optional[str] = None,
+                       iters: int = 10,
+                       warmup: int = 3,
+                       num_classes: Optional[int] = None,
+                       train_split: Optional[str] = None,
+                       rounds: int = 2,
+                       device: Optional[str] = None,
+                       cfg_options: Optional[Dict] = None) -> Dict[str, dict]:
+    """Median seconds per training step (forward, backward, update) of each
+    seed method's stage-1 config (:func:`mmwsss.pipeline.seed_config`) on
+    the same data, relative to CAM, with peak memory.
+
+    The batches are loaded before the clock starts, so the figures compare
+    the models, not the data loaders; ``rounds`` passes over all methods
+    keep each one's fastest median.
+
+    Args:
+        methods (Sequence[str], optional): The methods; default: those of
+            :func:`timed_methods`. Methods without a config for ``preset``
+            are skipped; SEC is refused.
+        preset (str): Which configs of the methods. Default: 'demo'.
+        data_root (str, optional): The dataset; default: the configs'.
+        iters (int): Timed steps. Default: 10.
+        warmup (int): Untimed steps before them. Default: 3.
+        num_classes (int, optional): Adapts the configs (e.g. the VOC
+            configs) to the data's classes.
+        train_split (str, optional): Adapts the configs to the data's split
+            names.
+        rounds (int): Passes over all methods. Default: 2.
+        device (str, optional): Default: cuda when available.
+        cfg_options (dict, optional): Overrides of every config.
+
+    Returns:
+        dict: ``method -> dict(s_per_iter, batch_size, vs_cam, peak_mib)``
+        (``vs_cam`` when CAM is among them).
+    """
+    device = default_device(device)
+    methods = methods or timed_methods([preset])
+    if 'sec' in methods:
+        raise InputValueError(
+            'SEC trains on the cues of a CAM run; '
+            'compare_methods reports its seconds per iteration')
+    settings = dict(preset=preset, data_root=data_root, iters=iters,
+                    warmup=warmup, num_classes=num_classes,
+                    train_split=train_split, device=device,
+                    cfg_options=cfg_options)
+    with_config = method_names(preset)
+    methods = [m for m in methods if m in with_config]
+    results = {}
+    # Rounds over all methods, keeping each one's fastest median, so that
+    # the order of the methods and drift of a busy host cancel out.
+    for _ in range(rounds):
+        for method in methods:
+            timing = _time_training(method, **settings)
+            best = results.setdefault(method, timing)
+            best['s_per_iter'] = min(best['s_per_iter'],
+                                     timing['s_per_iter'])
+            best['peak_mib'] = max(best['peak_mib'], timing['peak_mib'])
+    if 'cam' in results:
+        for item in results.values():
+            item['vs_cam'] = item['s_per_iter'] / results['cam']['s_per_iter']
+    return results
+
+
+def _time_training(method, preset, data_root, iters, warmup, num_classes,
+                   train_split, device, cfg_options):
+    options = dict(cfg_options or {})
+    if method == 'cse':
+        # No CAM run's checkpoint for its frozen classifier: random weights
+        # cost the same per step.
+        options['model.ordinary_checkpoint'] = None
+    cfg = load_config(
+        seed_config(method, preset), options, data_root=data_root)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg.model.backbone.pop('init_cfg', None)
+    if num_classes is not None:
+        cfg.model.cam_head.num_classes = num_classes
+        if 'ordinary_classifier' in cfg.model:
+            cfg.model.ordinary_classifier.cam_head.num_classes = num_classes
+    if train_split is not None:
+        apply_split(cfg.train_dataloader.dataset, train_split)
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).to(device)
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    batches = []
+    for batch in loader:
+        batches.append(batch)
+        if len(batches) == warmup + iters:
+            break
+    for batch in batches[:warmup]:
+        model.train_step(batch, optim_wrapper)
+    with PeakMemory(device) as memory:
+        # The median step: robust to a stray slow step on a busy host.
+        seconds = float(
+            np.median([
+                timed(device,
+                      lambda b=b: model.train_step(b, optim_wrapper))[0]
+                for b in batches[warmup:]
+            ]))
+    return dict(
+        s_per_iter=seconds,
+        batch_size=cfg.train_dataloader.batch_size,
+        peak_mib=memory.peak_mib)
+
+
+def format_benchmark(result: dict) -> str:
+    """Tables of :func:`benchmark_cams` and :func:`benchmark_training`.
+
+    Args:
+        result (dict): ``cams`` and / or ``training``: their results.
+
+    Returns:
+        str: The tables, with a line of settings and ratios for the CAMs.
+    """
+    lines = []
+    cams = result.get('cams')
+    if cams:
+        table = PrettyTable(['CAM generation', 'images/s', 'peak MiB'])
+        for key, name in (('make_cams', 'make_cams'),
+                          ('naive_loop', 'naive loop (per image/scale/flip)'),
+                          ('bare_forward', 'bare backbone forwards')):
+            table.add_row([
+                name, f"{cams[key]['images_per_s']:.2f}",
+                f"{cams[key]['peak_mib']:.0f}"
+            ])
+        lines += [
+            f"{cams['images']} images, scales {cams['scales']}, flip "
+            f"{cams['flip']}, batch {cams['batch_size']}, "
+            f"{cams['num_workers']} workers, {cams['device']}",
+            table.get_string(),
+            f"make_cams is {cams['speedup_vs_naive']:.2f}x the naive loop "
+            f"and {100 * cams['fraction_of_bare']:.1f}% of bare forward "
+            f"throughput; largest CAM difference "
+            f"{cams['max_abs_difference']:.2e}"
+        ]
+    training = result.get('training')
+    if training:
+        table = PrettyTable(
+            ['method', 'batch', 's/iter', 'vs CAM', 'peak MiB'])
+        for method, item in training.items():
+            table.add_row([
+                method, item['batch_size'], f"{item['s_per_iter']:.3f}",
+                f"{item['vs_cam']:.2f}x" if 'vs_cam' in item else '-',
+                f"{item['peak_mib']:.0f}"
+            ])
+        lines += ['Training step (forward, backward, update)',
+                  table.get_string()]
+    return '\n'.join(lines)
+
+
+def time_dense_walk(cams: Tensor,
+                    boundary: Tensor,
+                    image_size: Tuple[int, int],
+                    beta: float = 10.,
+                    exp_times: int = 8,
+                    radius: int = 5,
+                    squarings: Optional[int] = None,
+                    device: str = 'cpu') -> dict:
+    """Time IRN's official dense walk
+    (:func:`mmwsss.testing.dense_irn_label_scores`) part by part: the
+    transition matrix, each squaring of it and the final product with
+    upsampling.
 
     With ``squarings < exp_times`` only that many squarings run: the
     result is then not the walk's (``scores`` is None) but every other
     part runs at full size, so that the total time extrapolates as
     ``setup + exp_times * per_squaring + final``.
+
+    Args:
+        cams (Tensor): Stride-4 CAMs ``[n, h4, w4]``.
+        boundary (Tensor): Class-boundary map ``[h4, w4]``.
+        image_size (tuple[int, int]): ``(H, W)`` of the image.
+        beta (float): Affinity exponent. Default: 10.
+        exp_times (int): ``log2`` of the number of steps. Default: 8.
+        radius (int): Pair radius. Default: 5.
+        squarings (int, optional): Squarings to run; default: all.
+        device (str): The device of the inputs. Default: 'cpu'.
 
     Returns:
         dict: ``scores`` (or None), seconds of ``setup``, ``per_squaring``,
@@ -483,25 +492,19 @@ def dense_irn_label_scores(cams: Tensor,
     """
     squarings = exp_times if squarings is None else min(squarings,
                                                         exp_times)
-    height, width = boundary.shape
-    setup, (dense, scaled, trans_mat) = _timed(
-        device, lambda: _dense_transition(boundary, beta, radius))
+    # The affinity and its power stay alive during the squarings, as in
+    # IRN, so that the peak memory is the official code's.
+    setup, (affinity, powered, transition) = timed(
+        device, lambda: dense_transition(boundary, beta, radius))
     per_squaring = []
     for _ in range(squarings):
-        seconds, trans_mat = _timed(
-            device, lambda t=trans_mat: torch.matmul(t, t))
+        seconds, transition = timed(
+            device, lambda t=transition: torch.matmul(t, t))
         per_squaring.append(seconds)
-
-    def final():
-        x = cams.view(-1, height, width) * (1 - boundary)
-        rw = torch.matmul(x.view(-1, height * width), trans_mat)
-        rw_up = F.interpolate(
-            rw.view(-1, 1, height, width), scale_factor=4, mode='bilinear',
-            align_corners=False)[..., 0, :image_size[0], :image_size[1]]
-        return rw_up / torch.max(rw_up)
-
-    final_s, scores = _timed(device, final)
-    del dense, scaled, trans_mat
+    final_s, scores = timed(
+        device,
+        lambda t=transition: dense_walk_scores(cams, boundary, t, image_size))
+    del affinity, powered, transition
     per_squaring_s = float(np.mean(per_squaring)) if per_squaring else 0.0
     return dict(
         scores=scores if squarings == exp_times else None,
@@ -510,29 +513,6 @@ def dense_irn_label_scores(cams: Tensor,
         final=final_s,
         squarings=squarings,
         total=setup + exp_times * per_squaring_s + final_s)
-
-
-def _dense_transition(boundary, beta, radius):
-    # The three N x N matrices IRN holds during the squarings: the
-    # affinity (caller's reference), its power and the transition matrix.
-    dense = dense_affinity(boundary_affinities(boundary, radius), radius)
-    scaled = torch.pow(dense, beta)
-    trans_mat = scaled / torch.sum(scaled, dim=0, keepdim=True)
-    return dense, scaled, trans_mat
-
-
-def _irn_label(scores, bg_threshold=0.25):
-    return torch.argmax(
-        F.pad(scores, (0, 0, 0, 0, 1, 0), value=bg_threshold), dim=0)
-
-
-def _with_threads(threads, fn):
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        return fn()
-    finally:
-        torch.set_num_threads(previous)
 
 
 def benchmark_random_walk(
@@ -550,23 +530,34 @@ def benchmark_random_walk(
         seed: int = 0) -> dict:
     """IRN's random walk per image, the official dense computation against
     the stencil of :func:`mmwsss.pseudo_labels.random_walk.
-    irn_label_scores`, on the same deterministic boundary map and CAMs at
-    the stride-4 grid of each image size.
+    irn_label_scores`, on the same deterministic boundary map and CAMs
+    (:func:`mmwsss.testing.random_walk_inputs`) at the stride-4 grid of
+    each image size.
 
     The dense walk runs ``dense_squarings`` of its ``exp_times`` squarings
     (all by default); with fewer, its time is extrapolated (see
-    :func:`dense_irn_label_scores`) and its labels are not compared.
+    :func:`time_dense_walk`) and its labels are not compared.
     ``check_size`` is always run in full, to compare the labels.
 
     Args:
         image_sizes (Sequence[tuple[int, int]]): ``(H, W)`` of the images.
         check_size (tuple[int, int] | None): ``(H, W)`` of a small image
             whose dense walk runs in full.
+        num_classes (int): CAM channels. Default: 3.
+        dense_squarings (int | None): Squarings of the dense walk at
+            ``image_sizes``; default: all.
+        repeats (int): Runs of the stencil walk, of which the median
+            counts. Default: 3.
+        beta (float): Affinity exponent. Default: 10.
+        exp_times (int): ``log2`` of the number of steps. Default: 8.
+        radius (int): Pair radius. Default: 5.
         dense_threads (int | None): CPU threads of the dense walk (matrix
             products); default: torch's.
         walk_threads (int | None): CPU threads of the stencil walk
             (small element-wise ops, which run best on one thread on a
             busy host); default: torch's.
+        device (str | None): Default: cuda when available.
+        seed (int): Seed of the inputs. Default: 0.
 
     Returns:
         dict: ``rows`` (one per size and method: seconds per image, whether
@@ -588,26 +579,26 @@ def benchmark_random_walk(
             cams, boundary = random_walk_inputs(grid, num_classes, seed)
             cams, boundary = cams.to(device), boundary.to(device)
 
-            def ours():
+            def stencil():
                 return irn_label_scores(cams, boundary, size, beta,
                                         exp_times, radius)
 
-            _with_threads(walk_threads, ours)  # warm-up
+            with_threads(walk_threads, stencil)  # warm-up
             times = []
             with PeakMemoryIncrease(device) as memory:
                 for _ in range(repeats):
-                    seconds, scores = _with_threads(
-                        walk_threads, lambda: _timed(device, ours))
+                    seconds, scores = with_threads(
+                        walk_threads, lambda: timed(device, stencil))
                     times.append(seconds)
             memory_method = memory.method
-            ours_row = dict(
+            stencil_row = dict(
                 size=size, grid=grid, method='stencil (ours)',
                 threads=walk_threads, s_per_image=float(np.median(times)),
                 timing=f'measured, median of {repeats}',
                 peak_mib=memory.increase_mib)
             with PeakMemoryIncrease(device) as memory:
-                dense = _with_threads(
-                    dense_threads, lambda: dense_irn_label_scores(
+                dense = with_threads(
+                    dense_threads, lambda: time_dense_walk(
                         cams, boundary, size, beta, exp_times, radius,
                         None if full else dense_squarings, device))
             if dense['squarings'] == exp_times:
@@ -622,22 +613,29 @@ def benchmark_random_walk(
                 timing=timing, peak_mib=memory.increase_mib)
             if dense['scores'] is not None:
                 identical = bool(
-                    torch.equal(_irn_label(scores),
-                                _irn_label(dense['scores'])))
-                difference = float(
-                    (scores - dense['scores']).abs().max())
-                for row in (ours_row, dense_row):
+                    torch.equal(irn_labels(scores),
+                                irn_labels(dense['scores'])))
+                difference = float((scores - dense['scores']).abs().max())
+                for row in (stencil_row, dense_row):
                     row.update(labels_identical=identical,
                                max_abs_difference=difference)
-            ours_row['speedup'] = dense['total'] / ours_row['s_per_image']
-            rows += [dense_row, ours_row]
+            stencil_row['speedup'] = (
+                dense['total'] / stencil_row['s_per_image'])
+            rows += [dense_row, stencil_row]
     return dict(
         rows=rows, device=str(device), num_classes=num_classes, beta=beta,
         exp_times=exp_times, radius=radius, memory_method=memory_method)
 
 
 def format_random_walk_benchmark(result: dict) -> str:
-    """Table of :func:`benchmark_random_walk`."""
+    """Table of :func:`benchmark_random_walk`.
+
+    Args:
+        result (dict): Its result.
+
+    Returns:
+        str: A line of settings and the table.
+    """
     table = PrettyTable([
         'image HxW', 'grid', 'method', 'threads', 's/image', 'timing',
         'peak MiB', 'vs dense', 'labels identical', 'max |diff|'
@@ -661,3 +659,126 @@ def format_random_walk_benchmark(result: dict) -> str:
         'background 0.25 compared where the dense walk ran in full',
         table.get_string()
     ])
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        '--config',
+        default='demo/cam_r18_demo.py',
+        help='CAM classifier config (path or under configs/)')
+    parser.add_argument(
+        '--checkpoint', help='its weights (default: random initialisation)')
+    parser.add_argument('--data-root', default='data/demo')
+    parser.add_argument('--split', default='val')
+    parser.add_argument(
+        '--num-images', type=int, help='first N images of the split')
+    parser.add_argument(
+        '--scales', type=float, nargs='+', default=list(DEFAULT_SCALES))
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument(
+        '--preset',
+        choices=list(PRESETS),
+        default='demo',
+        help='which configs of the seed methods to train')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        choices=timed_methods(),
+        help='seed methods to time (default: all but Grad-CAM, which trains '
+        'nothing, and SEC, which trains on a CAM run\'s cues: '
+        'compare_methods times it); none with --skip-training')
+    parser.add_argument('--train-iters', type=int, default=10)
+    parser.add_argument(
+        '--train-split', help="training split (default: the configs')")
+    parser.add_argument('--skip-training', action='store_true')
+    parser.add_argument('--device', help='default: cuda when available')
+    parser.add_argument('--out', help='also write the figures to this JSON')
+    walk = parser.add_argument_group(
+        'random walk', 'with --random-walk, only the random walk is timed')
+    walk.add_argument(
+        '--random-walk',
+        action='store_true',
+        help="time IRN's random walk, dense against the stencil")
+    walk.add_argument(
+        '--image-sizes',
+        type=_size,
+        nargs='+',
+        default=[(375, 500), (640, 640)],
+        help='HxW of the images (default: 375x500 640x640)')
+    walk.add_argument(
+        '--check-size',
+        type=_size,
+        default=(120, 160),
+        help='HxW where the dense walk always runs in full, to compare '
+        'labels')
+    walk.add_argument(
+        '--dense-squarings',
+        type=int,
+        help='time only K of the exp_times squarings of the dense walk at '
+        '--image-sizes and extrapolate (default: all)')
+    walk.add_argument('--num-classes', type=int, default=3)
+    walk.add_argument('--repeats', type=int, default=3)
+    walk.add_argument('--dense-threads', type=int, help="default: torch's")
+    walk.add_argument('--walk-threads', type=int, help="default: torch's")
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the CAM config, key=value')
+    return parser.parse_args()
+
+
+def _size(text):
+    height, width = text.lower().split('x')
+    return int(height), int(width)
+
+
+def main():
+    args = parse_args()
+    if args.random_walk:
+        result = benchmark_random_walk(
+            args.image_sizes,
+            args.check_size,
+            args.num_classes,
+            args.dense_squarings,
+            args.repeats,
+            dense_threads=args.dense_threads,
+            walk_threads=args.walk_threads,
+            device=args.device)
+        print(format_random_walk_benchmark(result))
+        if args.out:
+            save_json(result, args.out)
+            print(f'written to {args.out}')
+        return
+    result = dict(
+        cams=benchmark_cams(
+            args.config,
+            args.checkpoint,
+            args.data_root,
+            args.split,
+            args.num_images,
+            scales=args.scales,
+            batch_size=args.batch_size,
+            num_workers=args.num_workers,
+            device=args.device,
+            cfg_options=args.cfg_options))
+    print(format_benchmark(result))
+    if not args.skip_training:
+        result['training'] = benchmark_training(
+            args.methods,
+            args.preset,
+            args.data_root,
+            iters=args.train_iters,
+            num_classes=len(foreground_class_names(args.data_root)),
+            train_split=args.train_split,
+            device=args.device)
+        print(format_benchmark(dict(training=result['training'])))
+    if args.out:
+        save_json(result, args.out)
+        print(f'written to {args.out}')
+
+
+if __name__ == '__main__':
+    run_tool(main)
