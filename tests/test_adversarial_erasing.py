@@ -14,8 +14,11 @@ from mmcv.transforms import Compose
 from mmseg.registry import MODELS, TRANSFORMS
 from PIL import Image
 
-import mmwsss.apis.adversarial_erasing as ae
-import mmwsss.apis.stages as stages
+import mmwsss.cams.erasing as ae
+import mmwsss.pipeline.record as stages
+import mmwsss.pipeline.stages.erased_cams as erased_cams
+import mmwsss.pipeline.stages.seed_evaluation as seed_evaluation
+import mmwsss.pipeline.stages.train_classifier as train_classifier
 from mmwsss.apis import load_config
 from mmwsss.cams import load_cam_file, normalize_cams, save_cam_file
 from mmwsss.cams.generate import generate_cams
@@ -314,9 +317,18 @@ class Interrupt(Exception):
     pass
 
 
+def run_adversarial_erasing(data_root, root, options):
+    """Adversarial erasing's seed stages of its demo pipeline config in
+    ``root`` (they write ``<root>/ae``): its seed summary."""
+    from mmwsss.pipeline import run_pipeline
+    return run_pipeline(data_root, root, method='ae', cfg_options=options,
+                        targets=['{seed}/summary'])
+
+
 def test_run_adversarial_erasing_two_rounds_and_resume(
         tiny_data, tmp_path, monkeypatch):
-    work = str(tmp_path / 'ae')
+    root = str(tmp_path / 'run')
+    work = osp.join(root, 'ae')
     options = tiny_cfg_options(max_epochs=1)
     options.update({
         'adversarial_erasing_cfg.rounds': 2,
@@ -324,14 +336,14 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
         'train_cfg.val_interval': 10,
         'model.test_cfg.flip': False,
     })
-    real_train = ae.train_and_test
+    real_train = train_classifier.train_and_test
     calls = []
 
-    def train_once_then_interrupt(cfg, work_dir, test=True):
+    def train_once_then_interrupt(cfg, work_dir, **kwargs):
         calls.append(work_dir)
         if len(calls) == 2:
             raise Interrupt
-        return real_train(cfg, work_dir, test)
+        return real_train(cfg, work_dir, **kwargs)
 
     # Images erased by the pipelines of training and of CAM inference.
     erased = []
@@ -346,18 +358,18 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
     monkeypatch.setattr(EraseRegions, 'transform', spy)
     # Fewer inference scales and background thresholds, and CAM inference
     # in this process (where the spy sees it): seconds on a CPU.
-    monkeypatch.setattr(ae, 'DEFAULT_SCALES', (1.0, 0.5))
+    monkeypatch.setattr(erased_cams, 'DEFAULT_SCALES', (1.0, 0.5))
     monkeypatch.setattr(
-        ae, 'generate_cams',
+        erased_cams, 'generate_cams',
         functools.partial(generate_cams, num_workers=0, progress=False))
     monkeypatch.setattr(
-        stages, 'evaluate_seeds',
+        seed_evaluation, 'evaluate_seeds',
         functools.partial(
             evaluate_seeds, thresholds=(0.1, 0.2, 0.3), progress=False))
-    monkeypatch.setattr(ae, 'train_and_test', train_once_then_interrupt)
+    monkeypatch.setattr(train_classifier, 'train_and_test',
+                        train_once_then_interrupt)
     with pytest.raises(Interrupt):
-        ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
-                                   cfg_options=options)
+        run_adversarial_erasing(tiny_data, root, options)
     # Interrupted as round 2's training started.
     assert calls == [
         osp.join(work, 'round_1', 'classifier'),
@@ -373,11 +385,10 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
     checkpoint_time = os.stat(checkpoint).st_mtime_ns
 
     calls.clear()
-    monkeypatch.setattr(ae, 'train_and_test',
+    monkeypatch.setattr(train_classifier, 'train_and_test',
                         lambda *a, **k: calls.append(a[1]) or real_train(
                             *a, **k))
-    summary = ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
-                                         cfg_options=options)
+    summary = run_adversarial_erasing(tiny_data, root, options)
     # The rerun trained round 2 only and left round 1 as it was.
     assert calls == [osp.join(work, 'round_2', 'classifier')]
     assert os.stat(checkpoint).st_mtime_ns == checkpoint_time
@@ -443,16 +454,14 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
     # A finished run is read back; with on_change='stop', other settings
     # stop at the first stage they change, naming them.
     calls.clear()
-    again = ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
-                                       cfg_options=options)
+    again = run_adversarial_erasing(tiny_data, root, options)
     assert calls == [] and again['rounds'] == summary['rounds']
     options['adversarial_erasing_cfg.threshold'] = 0.7
     stages.set_on_change('stop')
     try:
         with pytest.raises(SettingsChangedError,
                            match=r'round_1/mine.*threshold: 0.8 -> 0.7'):
-            ae.run_adversarial_erasing(tiny_data, work, AE_DEMO,
-                                       cfg_options=options)
+            run_adversarial_erasing(tiny_data, root, options)
     finally:
         stages.set_on_change('rerun')
     assert calls == []

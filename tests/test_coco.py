@@ -426,7 +426,7 @@ def test_whole_pipeline_on_the_coco_preset_and_rerun_skips(coco_root,
     seeds of train2014, their CRF labels (the preset has no IRN config),
     DeepLab-v2 trained on them and on the true masks, tested on val2014,
     and the figures; a rerun skips every stage."""
-    from mmwsss.apis import format_summary, run_pipeline
+    from mmwsss.pipeline import format_summary, run_pipeline
     convert_all(coco_root)
     work = str(tmp_path / 'whole')
     kwargs = dict(

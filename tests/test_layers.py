@@ -1,7 +1,7 @@
 """mmwsss's packages import only downward:
 
     utils, checkpoint → datasets, models, engine → cams → pseudo_labels →
-    evaluation → visualization → apis
+    evaluation → visualization, testing → apis → pipeline
 
 Every ``import`` of an ``mmwsss`` module anywhere in a file (inside
 functions too) is an edge of the graph."""
@@ -24,7 +24,9 @@ LAYERS = {
     'pseudo_labels': 3,
     'evaluation': 4,
     'visualization': 5,
+    'testing': 5,
     'apis': 6,
+    'pipeline': 7,
 }
 
 

@@ -21,7 +21,7 @@ RUN_OUTSIDE = textwrap.dedent('''
     import json, os, sys
     import mmwsss
     from mmengine.config import Config
-    from mmwsss.apis import run_seed_pipeline
+    from mmwsss.pipeline import run_pipeline
     from mmwsss.datasets import make_demo_dataset
 
     site, options = sys.argv[1], json.loads(sys.argv[2])
@@ -34,8 +34,8 @@ RUN_OUTSIDE = textwrap.dedent('''
     make_demo_dataset('data', num_train=24, num_val=8,
                       num_classes={classes}, seed=3)
     # The config is found inside the installed package.
-    summary = run_seed_pipeline('data', 'work', 'demo/cam_r18_demo.py',
-                                cfg_options=options)
+    summary = run_pipeline('data', 'work', method='cam', cfg_options=options,
+                           targets=['{{seed}}/summary'])
     print('SEED_MIOU', summary['seed_miou'] - summary['background_miou'])
 ''').format(classes=TINY_CLASSES)
 

@@ -12,7 +12,8 @@ import torch
 from mmengine.runner import Runner
 from PIL import Image
 
-from mmwsss.apis import load_config, run_seed_pipeline
+from mmwsss.apis import load_config
+from mmwsss.pipeline import run_pipeline as run_any_pipeline
 from mmwsss.cams import load_cam_file
 from conftest import (DEMO_CONFIG, dump_tiny_config, no_worker_options,
                       run_tool, tiny_cfg_options, tiny_irn_options)
@@ -54,6 +55,14 @@ def test_checkpoints_load_weights_only_and_resume(tiny_data, tmp_path):
         torch.testing.assert_close(runner.model.state_dict()[key], value)
 
 
+def run_seed_pipeline(data_root, work_dir, config, cfg_options):
+    """The seed stages of CAM's pipeline config alone, trained under
+    ``config``: its seed summary."""
+    return run_any_pipeline(
+        data_root, work_dir, method='cam', cfg_options=cfg_options,
+        options=dict(seed_config=config), targets=['{seed}/summary'])
+
+
 def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
     work = str(tmp_path / 'pipeline')
     summary = run_seed_pipeline(
@@ -65,7 +74,7 @@ def test_seed_pipeline_end_to_end_and_rerun_skips(tiny_data, tmp_path):
     # 19.4, mAP 89 (measured).
     assert summary['seed_miou'] > summary['background_miou'] + 5
     assert summary['classifier_map'] > 70
-    with open(osp.join(work, 'summary.json')) as f:
+    with open(osp.join(work, 'cam', 'summary.json')) as f:
         assert json.load(f)['seed_miou'] == summary['seed_miou']
     cam_files = sorted(n for n in os.listdir(summary['cam_dir'])
                        if n.endswith('.npy'))
@@ -149,7 +158,7 @@ def tiny_seg_options():
 @pytest.mark.parametrize('refine', ['crf', 'irn'])
 def test_whole_pipeline_and_rerun_skips_every_stage(tiny_data, tmp_path,
                                                     refine):
-    from mmwsss.apis import format_summary, run_pipeline
+    from mmwsss.pipeline import format_summary, run_pipeline
     work = str(tmp_path / 'whole')
     refine_options = tiny_irn_options('unused', max_epochs=1)
     refine_options.pop('train_dataloader.dataset.pseudo_label_dir')
@@ -273,7 +282,7 @@ def test_segmentation_training_resumes(tiny_data, tmp_path):
 
 def test_quiet_stages_print_one_line_each_and_log_to_files(
         tiny_data, tmp_path, capfd):
-    from mmwsss.apis import set_verbose
+    from mmwsss.pipeline import set_verbose
     work = tmp_path / 'quiet'
     set_verbose(False)
     try:
@@ -289,10 +298,10 @@ def test_quiet_stages_print_one_line_each_and_log_to_files(
     lines = [line.split('\r')[-1] for line in out.split('\n')
              if line.strip()]
     assert len(lines) == 6, out
-    assert 'quiet/train' in lines[0] and 'mAP' in lines[0]
+    assert 'cam/train' in lines[0] and 'mAP' in lines[0]
     assert 'seed mIoU' in lines[2]
     assert all('skipped' in line for line in lines[3:])
     assert 'Epoch(train)' not in out and 'Config:' not in out
-    with open(work / 'logs' / 'train.log') as f:
+    with open(work / 'cam' / 'logs' / 'train.log') as f:
         assert 'Epoch(train)' in f.read()
     assert again['seed_miou'] is not None

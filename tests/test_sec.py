@@ -20,8 +20,8 @@ from PIL import Image
 from scipy.ndimage import zoom
 
 from mmwsss.apis import load_config
-from mmwsss.apis.sec import cam_classifier_checkpoint, run_sec_seeds
-from mmwsss.apis.stages import relative_paths
+from mmwsss.pipeline import build_pipeline_config, run_pipeline
+from mmwsss.pipeline.record import relative_paths
 from mmwsss.cams import save_cam_file
 from mmwsss.datasets.image_labels import read_split_ids, split_file
 from mmwsss.evaluation import evaluate_pseudo_labels
@@ -604,21 +604,18 @@ def tiny_sec_options(max_iters):
     return options
 
 
-def test_cam_classifier_checkpoint_is_read_beside_the_cams(tmp_path):
-    cam_dir = tmp_path / 'cam' / 'cams'
-    cam_dir.mkdir(parents=True)
-    with pytest.raises(FileNotFoundError, match='load_from'):
-        cam_classifier_checkpoint(str(cam_dir))
-    checkpoint = tmp_path / 'cam' / 'epoch_1.pth'
-    checkpoint.write_bytes(b'')
-    summary = dict(checkpoint=str(checkpoint), cam_dir=str(tmp_path / 'x'))
-    (tmp_path / 'cam' / 'summary.json').write_text(json.dumps(summary))
-    # A summary of other CAMs does not count.
-    with pytest.raises(FileNotFoundError):
-        cam_classifier_checkpoint(str(cam_dir))
-    summary['cam_dir'] = str(cam_dir)
-    (tmp_path / 'cam' / 'summary.json').write_text(json.dumps(summary))
-    assert cam_classifier_checkpoint(str(cam_dir)) == str(checkpoint)
+def run_sec_seeds(data_root, root, cam_dir, cfg_options, load_from):
+    """SEC's seed stages of its demo pipeline config on the CAM files of
+    ``cam_dir``, the network starting from ``load_from``: its summary."""
+    cfg = build_pipeline_config(method='sec', cfg_options=cfg_options)
+    cfg.stages['cam/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
+    cfg.stages['sec/train'].update(
+        init_from=None, cfg_options=dict(load_from=load_from))
+    path = osp.join(root, 'sec_pipeline.py')
+    os.makedirs(root, exist_ok=True)
+    cfg.dump(path)
+    return run_pipeline(data_root, root, config=path, num_workers=0,
+                        targets=['sec/summary'])
 
 
 def test_run_sec_seeds_end_to_end(tiny_data, tiny_checkpoint, tmp_path):
@@ -627,11 +624,10 @@ def test_run_sec_seeds_end_to_end(tiny_data, tiny_checkpoint, tmp_path):
     classifier), its labels of the train split and their mIoU."""
     cam_dir = str(tmp_path / 'cams')
     write_cams_from_masks(tiny_data, cam_dir)
-    work_dir = str(tmp_path / 'sec')
-    summary = run_sec_seeds(
-        tiny_data, work_dir, DEMO_CONFIG, cam_dir,
-        cfg_options=tiny_sec_options(MAX_ITERS), num_workers=0,
-        load_from=tiny_checkpoint[1])
+    root = str(tmp_path / 'run')
+    work_dir = osp.join(root, 'sec')
+    summary = run_sec_seeds(tiny_data, root, cam_dir,
+                            tiny_sec_options(MAX_ITERS), tiny_checkpoint[1])
     assert summary['load_from'] == tiny_checkpoint[1]
     with open(osp.join(work_dir, 'summary.json')) as f:
         assert json.load(f) == json.loads(
@@ -660,8 +656,6 @@ def test_run_sec_seeds_end_to_end(tiny_data, tiny_checkpoint, tmp_path):
     assert summary['seed_miou'] > baseline + 5, (summary, baseline)
 
     # A rerun resumes: nothing is trained or predicted again.
-    again = run_sec_seeds(
-        tiny_data, work_dir, DEMO_CONFIG, cam_dir,
-        cfg_options=tiny_sec_options(MAX_ITERS), num_workers=0,
-        load_from=tiny_checkpoint[1])
+    again = run_sec_seeds(tiny_data, root, cam_dir,
+                          tiny_sec_options(MAX_ITERS), tiny_checkpoint[1])
     assert again == summary

@@ -346,7 +346,7 @@ def test_gradcam_files_from_generate_cams(tiny_data, tiny_cam_checkpoint,
 
 
 def test_compare_methods_table(tiny_data, tmp_path):
-    from mmwsss.apis.compare import compare_methods, format_comparison
+    from mmwsss.pipeline import compare_methods, format_comparison
     rows = compare_methods(
         tiny_data,
         str(tmp_path),
@@ -367,10 +367,15 @@ def test_comparison_rows_of_the_pipeline_driven_methods():
     """Adversarial erasing and SEC run their own drivers: the table says
     what they start from and prints '-' where a figure does not exist
     (SEC's labels have no threshold and no CRF run of their own)."""
-    from mmwsss.apis.compare import format_comparison, starts_from
-    assert starts_from('ae', dict(rounds=[{}, {}, {}])) == 'scratch, 3 rounds'
-    assert starts_from('sec', {}) == 'CAM seeds as cues'
-    assert starts_from('recam', {}) == 'fine-tunes CAM'
+    from mmwsss.pipeline import build_pipeline_config, format_comparison
+
+    def starts_from(method):
+        return build_pipeline_config(method=method).starts_from
+
+    assert starts_from('ae') == 'scratch, 3 rounds'
+    assert starts_from('sec') == 'CAM seeds as cues'
+    assert starts_from('recam') == 'fine-tunes CAM'
+    assert starts_from('acol') == 'scratch'
     common = dict(classifier_map=99.0, seconds_per_iter=0.2,
                   relative_seconds_per_iter=1.0, background_miou=12.0)
     rows = [
@@ -389,31 +394,35 @@ def test_comparison_rows_of_the_pipeline_driven_methods():
     assert '60.00 (irn)' in cam and '75.00' in cam
 
 
-def test_stage_dependencies_are_declared_in_the_configs(tmp_path):
-    """Which stage a method builds on comes from its config's builds_on;
-    run_pipeline trains that stage first."""
-    from mmwsss.apis import METHODS, resolve_config_path
-    from mmwsss.apis.pipeline import builds_on
-    for method, spec in METHODS.items():
-        for preset in ('demo', 'voc'):
-            if not spec.get(preset):
-                continue
-            base = builds_on(spec[preset])
-            if base is not None:
-                assert osp.isfile(resolve_config_path(base['config']))
-    assert builds_on('demo/recam_r18_demo.py') == dict(
-        config='demo/cam_r18_demo.py', use='load_from')
-    assert builds_on('demo/adl_recam_r18_demo.py')['use'] == 'load_from'
-    assert builds_on('demo/cse_r18_demo.py')['use'] == 'ordinary'
-    assert builds_on('recam/recam_r50_voc.py')['config'] == \
+def test_stage_dependencies_are_declared_in_the_pipeline_configs():
+    """Which stage a method builds on is an input of its training stage in
+    its pipeline config; every stage-1 config a pipeline names exists."""
+    from mmwsss.apis import resolve_config_path
+    from mmwsss.pipeline import (PRESETS, build_pipeline_config,
+                                 method_names)
+    for preset in PRESETS:
+        for method in method_names(preset):
+            cfg = build_pipeline_config(method=method, preset=preset)
+            for key, stage in cfg.stages.items():
+                if stage is not None and 'config' in stage and \
+                        '{' not in stage['config']:
+                    assert osp.isfile(resolve_config_path(
+                        stage['config'])), (method, preset, key)
+            assert osp.isfile(resolve_config_path(cfg.seed_config))
+
+    def training(method, preset='demo'):
+        return build_pipeline_config(
+            method=method, preset=preset).stages['{seed}/train']
+
+    assert training('recam')['load_from'] == 'cam/train'
+    assert training('adl+recam')['load_from'] == 'cam/train'
+    assert training('cse')['ordinary'] == 'cam/train'
+    voc = build_pipeline_config(method='recam', preset='voc')
+    assert voc.stages['{seed}/train']['load_from'] == \
+        'cam_r50_voc_recam/train'
+    assert voc.stages['cam_r50_voc_recam/train']['config'] == \
         'recam/cam_r50_voc_recam.py'
-    assert builds_on('demo/acol_r18_demo.py') is None
-    bad = tmp_path / 'bad.py'
-    bad.write_text(f"_base_ = '{demo_config('cam_r18_demo.py')}'\n"
-                   "builds_on = dict(config='demo/cam_r18_demo.py', "
-                   "use='init')\n")
-    with pytest.raises(ValueError, match='builds_on'):
-        builds_on(str(bad))
+    assert 'load_from' not in training('acol')
 
 
 def test_cse_refuses_to_train_without_its_ordinary_classifier():

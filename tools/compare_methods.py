@@ -4,9 +4,9 @@ training seconds per iteration relative to CAM."""
 import argparse
 import os.path as osp
 
-from mmwsss.apis import (METHODS, add_on_change_argument, compare_methods,
-                         format_comparison, interrupted_stages,
-                         set_on_change, set_verbose)
+from mmwsss.pipeline import (add_on_change_argument, compare_methods,
+                             format_comparison, interrupted_stages,
+                             method_names, set_on_change, set_verbose)
 from mmwsss.utils import run_tool, save_json
 
 
@@ -17,7 +17,7 @@ def parse_args():
     parser.add_argument(
         '--methods',
         nargs='+',
-        choices=list(METHODS),
+        choices=method_names('demo'),
         help='default: all')
     parser.add_argument(
         '--refine',

@@ -1,7 +1,8 @@
-"""Run the whole WSSS pipeline on a dataset in VOC layout (presets demo and
-voc) or COCO layout (preset coco: train2014/, val2014/, annotations/ and the
-masks of tools/convert_coco.py): stage-1 training, CAMs, seed evaluation,
-pseudo labels (dense CRF, or IRN / AffinityNet and their random walk), their
+"""Run a WSSS pipeline config (configs/pipelines/<method>_<preset>.py, or
+CONFIG) on a dataset in VOC layout (presets demo and voc) or COCO layout
+(preset coco: train2014/, val2014/, annotations/ and the masks of
+tools/convert_coco.py): stage-1 training, CAMs, seed evaluation, pseudo
+labels (dense CRF, or IRN / AffinityNet and their random walk), their
 evaluation, segmentation on them and its evaluation on the val masks.
 
 Every stage records a fingerprint of what it depends on (its settings,
@@ -15,35 +16,49 @@ import os.path as osp
 
 from mmengine.config import DictAction
 
-from mmwsss.apis import (BG_RULES, METHODS, PRESETS, REFINE_CHOICES,
-                         add_on_change_argument, format_summary,
-                         interrupted_stages, run_pipeline, set_on_change,
-                         set_verbose)
+from mmwsss.pipeline import (BG_RULES, PRESETS, REFINE_CHOICES,
+                             add_on_change_argument, format_summary,
+                             interrupted_stages, method_names, run_pipeline,
+                             set_on_change, set_verbose)
 from mmwsss.utils import run_tool
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'config',
+        nargs='?',
+        help='pipeline config (default: configs/pipelines/'
+        '<method>_<preset>.py)')
     parser.add_argument('--data-root', required=True)
     parser.add_argument('--work-dir', required=True)
-    parser.add_argument('--method', choices=list(METHODS), default='recam')
-    parser.add_argument('--preset', choices=sorted(PRESETS), default='demo')
+    parser.add_argument(
+        '--method',
+        default='recam',
+        help='seed method, when no CONFIG is given: one of '
+        f'{", ".join(method_names("demo"))} (default: %(default)s)')
+    parser.add_argument(
+        '--preset',
+        choices=list(PRESETS),
+        default='demo',
+        help='data preset, when no CONFIG is given (default: %(default)s)')
     parser.add_argument(
         '--refine',
         choices=list(REFINE_CHOICES),
         help='how seeds become pseudo labels: dense CRF, IRN\'s random walk '
         'or AffinityNet\'s (psa); irn+crf / psa+crf: then a dense CRF '
         '(on the walk\'s scores / labels) '
-        '(default: as the method\'s paper; CAM and ReCAM IRN, CSE psa, the '
-        'others CRF; CRF where the preset has no config of that random '
-        'walk, as coco)')
+        '(default: the config\'s, as the method\'s paper; CAM and ReCAM '
+        'IRN, CSE psa, SEC its own labels, the others CRF; CRF where the '
+        'preset has no config of that random walk, as coco)')
     parser.add_argument(
         '--bg-rule',
         choices=list(BG_RULES),
-        default='swept',
         help='background threshold of the CRF labels and of IRN\'s walk, '
         'by one rule: each swept on the seed split over its own scores, or '
-        'both from the configs')
+        'both from the configs (default: the config\'s, swept)')
     parser.add_argument(
         '--full-supervision',
         action='store_true',
@@ -93,6 +108,12 @@ def parse_args():
         nargs='+',
         action=DictAction,
         help='overrides for the segmentation config, key=value')
+    parser.add_argument(
+        '--pipeline-options',
+        nargs='+',
+        action=DictAction,
+        help='overrides for the pipeline config itself, key=value (e.g. '
+        'stages.crf_labels.split=seed)')
     return parser.parse_args()
 
 
@@ -112,6 +133,7 @@ def main():
     summary = run_pipeline(
         args.data_root,
         args.work_dir,
+        config=args.config,
         method=args.method,
         preset=args.preset,
         refine=args.refine,
@@ -123,7 +145,8 @@ def main():
         refine_cfg_options=args.refine_cfg_options,
         num_workers=args.num_workers,
         device=args.device,
-        bg_rule=args.bg_rule)
+        bg_rule=args.bg_rule,
+        options=args.pipeline_options)
     print(format_summary(summary))
     print(f'summary written to {osp.join(args.work_dir, "summary.json")}')
 

@@ -10,4 +10,3 @@ model = dict(
             type='Pretrained', checkpoint='open-mmlab://resnet50_v1c')),
     ordinary_classifier=dict(backbone=dict(type='ResNetV1c')),
     ordinary_checkpoint='work_dirs/cam_r50-v1c_voc/epoch_5.pth')
-builds_on = dict(config='cam/cam_r50-v1c_voc.py', use='ordinary')

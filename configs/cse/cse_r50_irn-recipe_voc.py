@@ -24,4 +24,3 @@ model = dict(
     loss_weight_base=0.3,
     loss_weight_slope=0.05,
     mask_norm='batch')
-builds_on = dict(config='cam/cam_r50_voc.py', use='ordinary')

@@ -46,10 +46,10 @@ model = dict(
     # (inherited). OC-CSE has no fixed seed threshold: evaluation.py sweeps
     # 0.10 ... 0.39 and reports the best; tools/test.py uses IRN's 0.15.
     test_cfg=dict(bg_threshold=0.15))
-# The stage whose classifier is frozen as the ordinary classifier:
-# run_pipeline trains it first and sets ordinary_checkpoint to its
-# checkpoint (the path above is where tools/train.py puts it).
-builds_on = dict(config='cam/cam_r50_voc.py', use='ordinary')
+# The classifier frozen as the ordinary classifier is cam/cam_r50_voc.py's:
+# its pipeline config (configs/pipelines/cse_voc.py) trains it first and
+# sets ordinary_checkpoint to its checkpoint (the path above is where
+# tools/train.py puts it).
 # tools/utils.py build_dataset: long side uniform in [256, 448] (bicubic),
 # flip, ColorJitter(0.3, 0.3, 0.3, 0.1), normalise, random 384 crop.
 # mmpretrain's ColorJitter applies torchvision's four PIL operations with

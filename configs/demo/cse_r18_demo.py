@@ -19,4 +19,3 @@ model = dict(
     erasing='class_specific',
     loss_weight_base=0.3,
     loss_weight_slope=0.05)
-builds_on = dict(config='demo/cam_r18_demo.py', use='ordinary')

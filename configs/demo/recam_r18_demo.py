@@ -4,7 +4,6 @@
 # (5e-5 / 5e-4) barely move a network trained with lr 0.05, so this uses a
 # tenth of the CAM demo's rate, new classifier 10x.
 _base_ = './cam_r18_demo.py'
-builds_on = dict(config='demo/cam_r18_demo.py', use='load_from')
 max_epochs = 10
 model = dict(
     cam_head=dict(type='ReCAMHead', recam_loss_weight=1.0))

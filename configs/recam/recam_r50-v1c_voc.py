@@ -2,5 +2,4 @@
 # ResNetV1c CAM stage of cam_r50-v1c_voc_recam.py.
 _base_ = './recam_r50_voc.py'
 load_from = 'work_dirs/cam_r50-v1c_voc_recam/epoch_5.pth'
-builds_on = dict(config='recam/cam_r50-v1c_voc_recam.py', use='load_from')
 model = dict(backbone=dict(type='ResNetV1c'))

@@ -6,7 +6,6 @@
 #       --cfg-options load_from=work_dirs/cam_r50_coco/epoch_5.pth
 _base_ = '../cam/cam_r50_coco.py'
 load_from = 'work_dirs/cam_r50_coco/epoch_5.pth'
-builds_on = dict(config='cam/cam_r50_coco.py', use='load_from')
 model = dict(
     backbone=dict(frozen_stages=0, init_cfg=None),
     cam_head=dict(type='ReCAMHead', recam_loss_weight=0.1))

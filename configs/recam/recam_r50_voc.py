@@ -10,10 +10,9 @@
 # set for both.
 _base_ = './cam_r50_voc_recam.py'
 load_from = 'work_dirs/cam_r50_voc_recam/epoch_5.pth'
-# The stage this one fine-tunes: run_pipeline trains it first and sets
-# load_from to its checkpoint (the path above is where tools/train.py puts
-# it).
-builds_on = dict(config='recam/cam_r50_voc_recam.py', use='load_from')
+# It fine-tunes recam/cam_r50_voc_recam.py's classifier: its pipeline
+# config (configs/pipelines/recam_voc.py) trains it first and sets load_from
+# to its checkpoint (the path above is where tools/train.py puts it).
 model = dict(
     # As in the CAM stage, only conv1/bn1 are frozen (Net.train); the
     # weights come from load_from.

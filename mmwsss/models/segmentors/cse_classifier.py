@@ -90,8 +90,8 @@ class CSEClassifier(CAMClassifier):
         if self.ordinary_checkpoint is None:
             raise InputValueError(
                 'CSE needs model.ordinary_checkpoint, the checkpoint of the '
-                "CAM classifier its config's builds_on names (run_pipeline "
-                'sets it)')
+                'CAM classifier it freezes (its pipeline config\'s '
+                "'ordinary' input sets it)")
         if not osp.isfile(self.ordinary_checkpoint):
             raise InputFileNotFoundError(
                 'ordinary classifier checkpoint not found: '

@@ -1,5 +1,8 @@
-"""Resumable stages: a record of the finished ones and mmengine training
-that resumes from its last checkpoint. Shared by every pipeline driver."""
+"""The record of a pipeline's stages and the rule that reruns them: each
+stage is recorded in its folder's ``stages.json`` with a fingerprint of
+its settings and inputs, skipped on a rerun only under the same
+fingerprint, resumed when it was interrupted under it, and rerun (with
+everything that reads it, through their fingerprints) when it changed."""
 import argparse
 import json
 import os
@@ -9,19 +12,12 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
-from mmengine.logging import print_log
-from mmengine.runner import Runner
 
-from mmwsss.evaluation import (evaluate_pseudo_labels, evaluate_seeds,
-                               format_pseudo_label_table, format_seed_table)
-from mmwsss.pseudo_labels import seed_eval_path
-from mmwsss.utils import (changed_settings, check_checkpoint_fits,
-                          clear_folder, describe_changes, fingerprint,
-                          flatten_settings, path_inside, portable,
-                          save_evaluation, save_json)
+from mmwsss.utils import (changed_settings, clear_folder, describe_changes,
+                          fingerprint, flatten_settings, path_inside,
+                          portable, save_json)
 from mmwsss.utils.console import console
-from mmwsss.utils.errors import (InputFileNotFoundError, InputValueError,
-                                 SettingsChangedError)
+from mmwsss.utils.errors import InputValueError, SettingsChangedError
 
 # Whether stages stream mmengine's logs to the console. When quiet, each
 # stage prints one line (and a live iteration count while it trains) and
@@ -184,92 +180,6 @@ class StageRecord:
                 if self.done(n)}
 
 
-def _last_checkpoint(work_dir):
-    """The checkpoint that mmengine's ``last_checkpoint`` names, looked up
-    in ``work_dir`` itself: the file records an absolute path, which points
-    into the original folder after a work dir was moved."""
-    path = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        checkpoint = osp.join(work_dir, osp.basename(f.read().strip()))
-    return checkpoint if osp.isfile(checkpoint) else None
-
-
-def with_rng_state(cfg: Config) -> Config:
-    """Add :class:`~mmwsss.engine.hooks.RNGStateHook` to ``cfg`` (once), so
-    that a resumed run continues the random draws of the interrupted one.
-    """
-    hooks = list(cfg.get('custom_hooks', None) or [])
-    if not any(h.get('type') == 'RNGStateHook' for h in hooks):
-        hooks.append(dict(type='RNGStateHook'))
-    cfg.custom_hooks = hooks
-    return cfg
-
-
-def release_dataloader_workers(runner: Runner) -> None:
-    """Stop the runner's persistent dataloader workers now. Left to the
-    garbage collector they are joined during the next stage's dataset
-    building, which then stalls for about 30 s."""
-    for loop_name in ('_train_loop', '_val_loop', '_test_loop'):
-        loop = getattr(runner, loop_name, None)
-        loader = getattr(loop, 'dataloader', None)
-        iterator = getattr(loader, '_iterator', None)
-        if iterator is not None and hasattr(iterator, '_shutdown_workers'):
-            iterator._shutdown_workers()
-            loader._iterator = None
-
-
-def train_and_test(cfg: Config, work_dir: str, test: bool = True,
-                   label: Optional[str] = None) -> tuple:
-    """Train with mmengine's Runner (resuming an interrupted run from its
-    last checkpoint), then test on the config's test split unless ``test``
-    is false. A missing ``load_from`` fails before the Runner is built.
-
-    Args:
-        cfg (Config): The run's config.
-        work_dir (str): The run's work directory.
-        test (bool): Also test the last checkpoint.
-        label (str, optional): Console name of the run; when quiet, a line
-            counts its iterations.
-
-    Returns:
-        tuple: ``(checkpoint, test metrics, mean seconds per iteration)``.
-    """
-    cfg.work_dir = work_dir
-    last = _last_checkpoint(work_dir)
-    cfg.resume = last is not None
-    if cfg.get('load_from') and not cfg.resume and not osp.isfile(
-            cfg.load_from):
-        raise InputFileNotFoundError(
-            f'load_from: no checkpoint at {cfg.load_from}')
-    if cfg.resume:
-        # mmengine resumes from load_from when it is set; name the
-        # checkpoint inside this work dir (see _last_checkpoint).
-        cfg.load_from = last
-    with_rng_state(cfg)
-    if not is_verbose():
-        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
-            dict(
-                type='ConsoleProgressHook',
-                label=label or osp.basename(osp.normpath(work_dir)))
-        ]
-    runner = Runner.from_cfg(cfg)
-    if cfg.get('load_from') and not cfg.resume:
-        check_checkpoint_fits(runner.model, cfg.load_from, allow_missing=True)
-    runner.train()
-    release_dataloader_workers(runner)
-    seconds_per_iter = float(
-        runner.message_hub.get_scalar('train/time').mean())
-    metrics = runner.test() if test else {}
-    release_dataloader_workers(runner)
-    checkpoint = _last_checkpoint(work_dir)
-    if checkpoint is None:
-        raise RuntimeError(f'{work_dir}: training wrote no checkpoint')
-    return checkpoint, {k: float(v)
-                        for k, v in metrics.items()}, seconds_per_iter
-
-
 def stage_label(record: StageRecord, name: str) -> str:
     """``<work dir name>/<stage>``, as the console shows a stage."""
     return f'{osp.basename(osp.normpath(record.work_dir))}/{name}'
@@ -400,79 +310,3 @@ def data_identity(data_root: str) -> str:
     that another dataset (or the same one under another name) is another
     input."""
     return osp.realpath(data_root)
-
-
-def evaluation_stage(record: StageRecord, name: str, out: str,
-                     evaluate: Callable[[], dict],
-                     table: Callable[[dict], str], template: str,
-                     inputs: dict) -> dict:
-    """Run ``evaluate()`` as stage ``name`` once per fingerprint of
-    ``inputs``, keep its result in ``out`` (inside the folder it
-    describes) and log ``table(result)``; the console line is ``template``
-    filled from the result.
-
-    Returns:
-        dict: The result, with ``fingerprint`` (this stage's).
-    """
-
-    def work():
-        result = evaluate()
-        save_evaluation(result, out)
-        print_log(table(result), logger='current')
-        return dict(result_json=out)
-
-    outputs = run_stage(
-        record,
-        name,
-        work,
-        lambda outputs: summarize_json(outputs['result_json'], template),
-        inputs=inputs)
-    with open(outputs['result_json']) as f:
-        return dict(json.load(f), fingerprint=outputs['fingerprint'])
-
-
-def evaluate_label_stage(record: StageRecord, name: str, labels: dict,
-                         data_root: str, split: str) -> dict:
-    """Evaluate the pseudo labels of stage outputs ``labels`` (their
-    ``label_dir`` and ``fingerprint``) against the masks of ``split``, once
-    per fingerprint; the result is kept inside the label folder as
-    ``pseudo_eval_<split>.json``.
-
-    Returns:
-        dict: The evaluation, with ``fingerprint`` (this stage's).
-    """
-    label_dir = labels['label_dir']
-    return evaluation_stage(
-        record, name, osp.join(label_dir, f'pseudo_eval_{split}.json'),
-        lambda: evaluate_pseudo_labels(label_dir, data_root, split),
-        format_pseudo_label_table,
-        'mIoU {miou:.2f}, precision {mean_precision:.2f}, recall '
-        '{mean_recall:.2f}',
-        dict(
-            labels=labels['fingerprint'],
-            data_root=data_identity(data_root),
-            split=split))
-
-
-def evaluate_seed_stage(record: StageRecord, name: str, cams: dict,
-                        data_root: str, split: str,
-                        what: str = 'seed') -> dict:
-    """Sweep the background threshold of the CAM files of stage outputs
-    ``cams`` (their ``cam_dir`` and ``fingerprint``) on ``split``, once per
-    fingerprint; kept inside the CAM folder as ``seed_eval_<split>.json``,
-    where :func:`~mmwsss.pseudo_labels.resolve_pseudo_label_settings` finds
-    its best threshold. ``what`` names the scores on the console (``'seed'``
-    for CAMs, ``'label'`` for the random walk's scores).
-
-    Returns:
-        dict: The sweep, with ``fingerprint`` (this stage's).
-    """
-    cam_dir = cams['cam_dir']
-    return evaluation_stage(
-        record, name, seed_eval_path(cam_dir, split),
-        lambda: evaluate_seeds(cam_dir, data_root, split), format_seed_table,
-        what + ' mIoU {best_miou:.2f} at background {best_threshold:.2f}',
-        dict(
-            cams=cams['fingerprint'],
-            data_root=data_identity(data_root),
-            split=split))

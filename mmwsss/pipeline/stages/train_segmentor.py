@@ -1,0 +1,116 @@
+"""Stage: train and test a segmentor on pseudo labels or true masks."""
+import os
+import os.path as osp
+from typing import Dict, List, Optional
+
+from mmengine.config import Config
+
+from mmwsss.apis import load_config, resolve_config_path, train_and_test
+from mmwsss.apis.data_roots import (pseudo_label_train_set,
+                                    true_mask_train_set)
+from ..base import BaseStage, PipelineContext
+from ..record import config_inputs, is_verbose, stage_label
+from ..registry import STAGES
+from .train_classifier import summarize_training
+
+
+@STAGES.register_module()
+class TrainSegmentor(BaseStage):
+    """Train an mmseg segmentor on the CAM split with pseudo labels (or,
+    without ``labels``, with the true masks) in ``<folder>/<train_dir>``,
+    then test it with mmseg's IoUMetric on its config's test split. The
+    trained config is dumped there as ``<name>_config.py``.
+
+    Args:
+        config (str): The segmentation config.
+        labels (str, optional): Key of the stage that made the labels;
+            None: the true masks (full supervision).
+        true_mask_dir (str, optional): The masks' folder under the data
+            root (default the pipeline's ``data.true_mask_dir``, else the
+            layout's).
+        init_from (str, optional): Key of a classifier stage whose
+            checkpoint the segmentor starts from, when its config sets
+            ``init_from_cam_classifier`` and no ``load_from`` (SEC on the
+            demo: no ImageNet weights offline).
+        options (str): The pipeline's top-level overrides that apply:
+            ``'seg_cfg_options'`` (``run_pipeline --seg-cfg-options``) or
+            ``'seed_cfg_options'`` (a seed method that trains a segmentor,
+            SEC).
+        train_dir (str, optional): Its folder's name (default the stage's
+            name).
+        cfg_options (dict, optional): Overrides of this stage alone.
+    """
+    inputs = ('labels', 'init_from')
+
+    def __init__(self,
+                 config: str,
+                 labels: Optional[str] = None,
+                 true_mask_dir: Optional[str] = None,
+                 init_from: Optional[str] = None,
+                 options: str = 'seg_cfg_options',
+                 train_dir: Optional[str] = None,
+                 cfg_options: Optional[dict] = None):
+        super().__init__(labels=labels, init_from=init_from)
+        self.config = config
+        self.true_mask_dir = true_mask_dir
+        self.options = options
+        self.train_dir_name = train_dir
+        self.cfg_options = dict(cfg_options or {})
+
+    def check(self, ctx: PipelineContext) -> None:
+        resolve_config_path(self.config)
+
+    def train_dir(self, ctx: PipelineContext) -> str:
+        return self.out_path(ctx, self.train_dir_name or self.name)
+
+    def build_config(self, ctx: PipelineContext,
+                     up: Dict[str, dict]) -> Config:
+        options = {'model.decode_head.num_classes': ctx.num_classes + 1}
+        # DeepLab-v2 has no auxiliary head.
+        if load_config(self.config).model.get('auxiliary_head') is not None:
+            options['model.auxiliary_head.num_classes'] = ctx.num_classes + 1
+        options.update(ctx.setting(self.options) or {})
+        options.update(self.cfg_options)
+        cfg = load_config(self.config, options, data_root=ctx.data_root)
+        train_set = cfg.train_dataloader.dataset
+        split = ctx.split('cam')
+        if up.get('labels') is not None:
+            cfg.train_dataloader.dataset = pseudo_label_train_set(
+                train_set, ctx.data_root, split, up['labels']['label_dir'])
+        else:
+            cfg.train_dataloader.dataset = true_mask_train_set(
+                train_set, ctx.data_root, split, self.true_mask_dir
+                or ctx.splits.get('true_mask_dir'))
+        if up.get('init_from') is not None and not cfg.get(
+                'load_from') and cfg.get('init_from_cam_classifier'):
+            cfg.load_from = up['init_from']['checkpoint']
+        return cfg
+
+    def settings(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
+        return dict(
+            config=config_inputs(self.build_config(ctx, up)),
+            data_root=ctx.data)
+
+    def folders(self, ctx: PipelineContext) -> List[str]:
+        return [self.train_dir(ctx)]
+
+    def run(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
+        train_dir = self.train_dir(ctx)
+        os.makedirs(train_dir, exist_ok=True)
+        cfg = self.build_config(ctx, up)
+        config = osp.join(train_dir, f'{self.name}_config.py')
+        cfg.dump(config)
+        checkpoint, metrics, seconds_per_iter = train_and_test(
+            cfg,
+            train_dir,
+            progress_label=None if is_verbose() else stage_label(
+                ctx.record(self.folder), self.name))
+        return dict(
+            config=config,
+            checkpoint=checkpoint,
+            metrics=metrics,
+            load_from=cfg.get('load_from'),
+            seconds_per_iter=seconds_per_iter)
+
+    def summarize(self, outputs: dict) -> str:
+        return summarize_training(outputs)
