@@ -122,6 +122,8 @@ class PipelineRunner:
             if spec is None:
                 continue
             spec = dict(spec)
+            # Set by mmengine on configs inherited through 'mmwsss::'.
+            spec.pop('_scope_', None)
             key = self._relocate(format_setting(key, self.variables,
                                                 'stages'))
             owner = f'stages[{key!r}]'

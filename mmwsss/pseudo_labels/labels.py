@@ -7,6 +7,7 @@ import numpy as np
 from mmwsss.utils.errors import InputValueError
 
 from .crf import crf_refine_labels, crf_refine_scores
+from .defaults import PSEUDO_LABEL_DEFAULTS as _DEFAULTS
 
 IGNORE_INDEX = 255
 
@@ -158,8 +159,8 @@ def saliency_label(cams: np.ndarray,
 
 def confident_region_label(cams: np.ndarray,
                            keys: Sequence[int],
-                           fg_threshold: float = 0.30,
-                           bg_threshold: float = 0.05,
+                           fg_threshold: float = _DEFAULTS['fg_threshold'],
+                           bg_threshold: float = _DEFAULTS['low_threshold'],
                            image: Optional[np.ndarray] = None,
                            crf: Optional[dict] = None) -> np.ndarray:
     """IRN's confident regions: foreground where a CAM beats

@@ -10,16 +10,7 @@ from mmengine.config import Config
 
 from mmwsss.utils import evaluation_is_current
 from mmwsss.utils.errors import InputValueError
-
-#: Built-in defaults of each setting (IRN's and PSA's values).
-PSEUDO_LABEL_DEFAULTS = dict(
-    bg_mode='constant',
-    bg_threshold=0.15,
-    alpha=16.0,
-    fg_threshold=0.30,
-    low_threshold=0.05,
-    low_alpha=4.0,
-    high_alpha=32.0)
+from .defaults import PSEUDO_LABEL_DEFAULTS
 
 # Config keys of the settings each mode reads: (top-level section, key).
 # IRN's ``ir_label_cfg`` names the confident background ``bg_threshold``.
