@@ -203,3 +203,18 @@ def test_pipeline_configs_inherit_and_list_their_stages_by_name():
     assert cfg.irn_config == 'demo/irn_r18_demo.py'
     path = osp.join(REPO_ROOT, 'configs', 'pipelines', 'recam_demo.py')
     assert os.path.isfile(path)
+
+
+def test_demo_segmentor_trains_epochs_whatever_the_dataset_size():
+    from mmwsss.apis import load_config
+    from mmwsss.pipeline.stages.train_segmentor import set_length_in_epochs
+    cfg = load_config('demo/encnet_r18_demo.py')
+    set_length_in_epochs(cfg, 10, 320)
+    # The demo's own length: 400 iterations of 8 images.
+    assert cfg.train_cfg.max_iters == 400
+    cfg = load_config('demo/encnet_r18_demo.py')
+    set_length_in_epochs(cfg, 10, 100)
+    assert cfg.train_cfg.max_iters == cfg.train_cfg.val_interval == 125
+    assert cfg.param_scheduler[0]['end'] == 125
+    demo = build_pipeline_config(method='recam')
+    assert demo.stages['segmentation']['epochs'] == 10

@@ -15,4 +15,8 @@ seg_config = 'demo/encnet_r18_demo.py'
 stages = {
     'irn_train': dict(init_from='{seed_classifier}'),
     'psa_train': dict(init_from='{seed_classifier}'),
+    # Ten passes over the training split whatever its size (400 iterations
+    # of 8 on the demo's 320 images).
+    'segmentation': dict(epochs=10),
+    'full_supervision': dict(epochs=10),
 }

@@ -6,12 +6,35 @@ from typing import Dict, List, Optional
 from mmengine.config import Config
 
 from mmwsss.apis import load_config, resolve_config_path, train_and_test
-from mmwsss.apis.data_roots import (pseudo_label_train_set,
+from mmwsss.apis.data_roots import (pseudo_label_train_set, split_ids,
                                     true_mask_train_set)
+from mmwsss.utils.errors import InputValueError
 from ..base import BaseStage, PipelineContext
 from ..record import config_inputs, is_verbose, stage_label
 from ..registry import STAGES
 from .train_classifier import summarize_training
+
+
+def set_length_in_epochs(cfg: Config, epochs: float, num_images: int) -> None:
+    """Make an iteration-based config train ``epochs`` passes over
+    ``num_images`` images, in place: ``train_cfg.max_iters``, and each
+    scheduler ``end`` and the validation interval that equalled the old
+    length."""
+    if cfg.train_cfg.get('type') != 'IterBasedTrainLoop':
+        raise InputValueError(
+            f'{cfg.filename}: epochs needs an IterBasedTrainLoop, got '
+            f"{cfg.train_cfg.get('type')}")
+    old = cfg.train_cfg.max_iters
+    batch = cfg.train_dataloader.batch_size
+    iters = max(1, round(epochs * num_images / batch))
+    cfg.train_cfg.max_iters = iters
+    if cfg.train_cfg.get('val_interval') == old:
+        cfg.train_cfg.val_interval = iters
+    schedulers = cfg.get('param_scheduler', None) or []
+    for scheduler in (schedulers if isinstance(schedulers, list) else
+                      [schedulers]):
+        if scheduler.get('end') == old:
+            scheduler['end'] = iters
 
 
 @STAGES.register_module()
@@ -38,6 +61,11 @@ class TrainSegmentor(BaseStage):
             SEC).
         train_dir (str, optional): Its folder's name (default the stage's
             name).
+        epochs (float, optional): Train for this many passes over the
+            training split, whatever its size: sets an iteration-based
+            config's ``train_cfg.max_iters``, and the schedule's ``end`` and
+            the validation interval that equalled it, unless the overrides
+            set ``train_cfg.max_iters`` themselves.
         cfg_options (dict, optional): Overrides of this stage alone.
     """
     inputs = ('labels', 'init_from')
@@ -49,12 +77,14 @@ class TrainSegmentor(BaseStage):
                  init_from: Optional[str] = None,
                  options: str = 'seg_cfg_options',
                  train_dir: Optional[str] = None,
+                 epochs: Optional[float] = None,
                  cfg_options: Optional[dict] = None):
         super().__init__(labels=labels, init_from=init_from)
         self.config = config
         self.true_mask_dir = true_mask_dir
         self.options = options
         self.train_dir_name = train_dir
+        self.epochs = epochs
         self.cfg_options = dict(cfg_options or {})
 
     def check(self, ctx: PipelineContext) -> None:
@@ -81,6 +111,9 @@ class TrainSegmentor(BaseStage):
             cfg.train_dataloader.dataset = true_mask_train_set(
                 train_set, ctx.data_root, split, self.true_mask_dir
                 or ctx.splits.get('true_mask_dir'))
+        if self.epochs is not None and 'train_cfg.max_iters' not in options:
+            set_length_in_epochs(cfg, self.epochs,
+                                 len(split_ids(ctx.data_root, split)))
         if up.get('init_from') is not None and not cfg.get(
                 'load_from') and cfg.get('init_from_cam_classifier'):
             cfg.load_from = up['init_from']['checkpoint']
