@@ -609,7 +609,8 @@ def run_sec_seeds(data_root, root, cam_dir, cfg_options, load_from):
     ``cam_dir``, the network starting from ``load_from``: its summary."""
     cfg = build_pipeline_config(method='sec', cfg_options=cfg_options)
     cfg.stages['cam/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
-    cfg.stages['sec/train'].update(
+    # The stages the SEC composite makes, changed by key.
+    cfg.stages['sec/train'] = dict(
         init_from=None, cfg_options=dict(load_from=load_from))
     path = osp.join(root, 'sec_pipeline.py')
     os.makedirs(root, exist_ok=True)

@@ -129,7 +129,10 @@ def check_refine(cfg: Config) -> None:
         raise InputValueError(f'refine must be one of {list(REFINE_CHOICES)}'
                               f', got {refine!r}')
     stage = refine.replace('+', '_') + '_labels'
-    if stage not in (cfg.get('stages', None) or {}):
+    # A walk's stages come from its base (configs/_base_/pipelines), which
+    # a preset without its configs (coco) does not inherit.
+    walk = refine.split('+')[0] in ('irn', 'psa')
+    if walk and stage not in (cfg.get('stages', None) or {}):
         raise InputValueError(
             f"refine {refine!r} has no {cfg.get('preset')!r} config: "
             f'{cfg.filename} has no stage {stage!r}; use refine=\'crf\'')

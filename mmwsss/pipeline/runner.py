@@ -116,9 +116,13 @@ class PipelineRunner:
 
     def _expand(self, stages: dict) -> Dict[str, Tuple[type, dict]]:
         """Stage classes and settings by key, composite stages replaced by
-        the stages they stand for."""
-        specs = {}
-        for key, spec in stages.items():
+        the stages they stand for. A key the config sets beside a composite
+        that makes it changes the made stage: with a ``type`` it replaces
+        it, without one its settings update the made ones."""
+        made, given = {}, {}
+        pending = [(key, spec, False) for key, spec in stages.items()]
+        while pending:
+            key, spec, generated = pending.pop(0)
             if spec is None:
                 continue
             spec = dict(spec)
@@ -126,29 +130,44 @@ class PipelineRunner:
             spec.pop('_scope_', None)
             key = self._relocate(format_setting(key, self.variables,
                                                 'stages'))
+            cls = STAGES.get(spec['type']) if 'type' in spec else None
+            if cls is not None and getattr(cls, 'expand', None) is not None:
+                spec = self._format_spec(key, cls, spec)
+                pending += [(k, v, True)
+                            for k, v in cls.expand(key, spec,
+                                                   self.ctx).items()]
+            else:
+                (made if generated else given)[key] = spec
+        specs = {}
+        for key in list(made) + [k for k in given if k not in made]:
+            spec = dict(made.get(key, {}))
+            override = given.get(key, {})
+            spec = dict(override) if 'type' in override else dict(
+                spec, **override)
             owner = f'stages[{key!r}]'
             if 'type' not in spec:
                 raise InputKeyError(f'{owner}: no type')
-            cls = STAGES.get(spec.pop('type'))
+            cls = STAGES.get(spec['type'])
             if cls is None:
                 raise InputKeyError(
                     f'{owner}: unknown stage type; registered: '
                     f'{sorted(STAGES.module_dict)}')
-            spec = {
-                k: format_setting(v, self.variables, f'{owner}.{k}')
-                for k, v in spec.items()
-            }
-            for name in cls.inputs:
-                value = spec.get(name)
-                spec[name] = [self._relocate(v) for v in value] if \
-                    isinstance(value, list) else self._relocate(value)
-            expand = getattr(cls, 'expand', None)
-            if expand is not None:
-                specs.update(
-                    self._expand(expand(key, spec, self.ctx)))
-            else:
-                specs[key] = (cls, spec)
+            specs[key] = (cls, self._format_spec(key, cls, spec))
         return specs
+
+    def _format_spec(self, key: str, cls: type, spec: dict) -> dict:
+        """A stage's settings without its type, braces filled, its
+        references relocated."""
+        owner = f'stages[{key!r}]'
+        spec = {
+            k: format_setting(v, self.variables, f'{owner}.{k}')
+            for k, v in spec.items() if k != 'type'
+        }
+        for name in cls.inputs:
+            value = spec.get(name)
+            spec[name] = [self._relocate(v) for v in value] if \
+                isinstance(value, list) else self._relocate(value)
+        return spec
 
     def _relocate(self, key: Optional[str]) -> Optional[str]:
         """``key`` in :attr:`label_folder` when it is a stage of the work

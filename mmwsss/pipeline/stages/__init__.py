@@ -17,6 +17,7 @@ from .psa_alpha_sweep import PSAAlphaSweep
 from .random_walk import RandomWalk
 from .refinement_summary import RefinementSummary
 from .score_labels import ScoreLabels
+from .sec import SEC
 from .sec_cues import SECCues
 from .sec_labels import SECLabels
 from .sec_summary import SECSummary
@@ -31,7 +32,7 @@ __all__ = [
     'CAMFolder', 'CRFLabels', 'ErasedCAMs', 'ErasedClassifier',
     'ErasingSummary', 'Figures', 'LabelEvaluation', 'MakeCAMs', 'MergeCAMs',
     'MineRegions', 'PSAAlphaSweep', 'PipelineSummary', 'RandomWalk',
-    'RefinementSummary', 'SECCues', 'SECLabels', 'SECSummary', 'ScoreLabels',
-    'SeedEvaluation', 'SeedSummary', 'TrainAffinityNet', 'TrainClassifier',
-    'TrainSegmentor'
+    'RefinementSummary', 'SEC', 'SECCues', 'SECLabels', 'SECSummary',
+    'ScoreLabels', 'SeedEvaluation', 'SeedSummary', 'TrainAffinityNet',
+    'TrainClassifier', 'TrainSegmentor'
 ]
