@@ -44,8 +44,10 @@ class PipelineSummary(BaseStage):
             the true masks.
         figures (str, optional): Key of the :class:`Figures` stage.
     """
-    inputs = ('seeds', 'labels', 'pseudo', 'segmentation', 'crf_labels',
-              'crf', 'refinement', 'full_supervision', 'figures')
+    # In the order the stages they read run: the CRF labels before the
+    # refinement's.
+    inputs = ('seeds', 'crf_labels', 'crf', 'labels', 'pseudo', 'refinement',
+              'segmentation', 'full_supervision', 'figures')
     recorded = False
 
     def __init__(self, **references: Optional[str]):
