@@ -57,13 +57,15 @@ def format_setting(value, variables: Dict[str, str], owner: str):
 
 def input_fingerprints(up: Dict[str, object]) -> dict:
     """The fingerprints of a stage's inputs, by input name (a list for a
-    list of stages; inputs not given are left out)."""
+    list of stages; None for an input not given, so that giving it later
+    reads as a change of that input)."""
     fingerprints = {}
     for name, outputs in up.items():
         if isinstance(outputs, list):
             fingerprints[name] = [o['fingerprint'] for o in outputs]
-        elif outputs is not None:
-            fingerprints[name] = outputs['fingerprint']
+        else:
+            fingerprints[name] = None if outputs is None else \
+                outputs['fingerprint']
     return fingerprints
 
 
