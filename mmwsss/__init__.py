@@ -9,6 +9,11 @@ import warnings
 # be printed again by every worker process the pipeline starts.
 warnings.filterwarnings(
     'ignore', message='pkg_resources is deprecated', category=UserWarning)
+# mmseg 1.2.2 warns on every head it builds that its own ``build_loss`` will
+# be deprecated and that ``avg_non_ignore`` defaults to False: nothing a
+# user of its configs can act on, printed after the quiet stages' lines.
+warnings.filterwarnings('ignore', message='``build_loss`` would be deprecated')
+warnings.filterwarnings('ignore', message='Default ``avg_non_ignore``')
 
 from mmengine.config.utils import MODULE2PACKAGE  # noqa: E402
 
@@ -22,6 +27,6 @@ MODULE2PACKAGE.setdefault('mmwsss', 'mmwsss')
 
 # Registers every module into mmseg's registries.
 from . import (apis, cams, datasets, engine, evaluation,  # noqa: E402,F401
-               models, pseudo_labels, visualization)
+               models, pipeline, pseudo_labels, visualization)
 
 __all__ = ['__version__', 'allow_mmengine_checkpoints']

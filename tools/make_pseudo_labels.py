@@ -177,7 +177,10 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
         cam_dir=args.cam_dir,
         splits=(args.split, eval_split),
         cfg=cfg)
-    print(format_sources(settings, sources))
+    # The power background's exponent means nothing to a constant one.
+    shown = {k: v for k, v in settings.items()
+             if not (k == 'alpha' and settings.get('bg_mode') == 'constant')}
+    print(format_sources(shown, sources))
     crf = dict(CRF_DEFAULTS, iterations=args.crf_iterations) \
         if args.crf else None
     if args.affinity_labels:

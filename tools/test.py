@@ -4,10 +4,12 @@ import argparse
 import os
 
 from mmengine.config import DictAction
+from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config
+from mmwsss.apis.data_roots import fit_class_count
 from mmwsss.utils import (InputKeyError, check_checkpoint_fits, run_tool,
                           save_json)
 
@@ -16,6 +18,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--data-root',
+        help='dataset root of every dataloader; in VOC layout the model\'s '
+        'class counts follow its classes.txt (unless --cfg-options sets '
+        'them)')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out', help='also write the metrics to this JSON')
     parser.add_argument(
@@ -57,7 +64,13 @@ def enable_visualization(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      data_root=args.data_root)
+    if args.data_root is not None:
+        for key, value in fit_class_count(cfg, args.data_root,
+                                          args.cfg_options or {}).items():
+            print_log(f'{key} = {value} (from {args.data_root})',
+                      logger='current')
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:

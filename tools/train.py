@@ -10,12 +10,18 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmwsss.apis import load_config, with_rng_state
+from mmwsss.apis.data_roots import fit_class_count
 from mmwsss.utils import check_checkpoint_fits, run_tool
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--data-root',
+        help='dataset root of every dataloader; in VOC layout the model\'s '
+        'class counts follow its classes.txt (unless --cfg-options sets '
+        'them)')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
@@ -41,7 +47,13 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options, args.work_dir)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      data_root=args.data_root)
+    if args.data_root is not None:
+        for key, value in fit_class_count(cfg, args.data_root,
+                                          args.cfg_options or {}).items():
+            print_log(f'{key} = {value} (from {args.data_root})',
+                      logger='current')
     cfg.launcher = args.launcher
     if args.amp:
         if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':

@@ -1,9 +1,11 @@
 """Config loading: paths under ``configs/`` (or the installed package's),
 ``mmwsss::`` prefixes, overrides and data roots."""
+import logging
 import os.path as osp
 from typing import Dict, Optional, Union
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 from mmwsss.utils.errors import InputFileNotFoundError
 
@@ -29,6 +31,11 @@ def resolve_config_path(config: str) -> str:
         return config
     name = config.split('::', 1)[1] if config.startswith('mmwsss::') \
         else config
+    # configs/demo/x.py given from another folder names demo/x.py.
+    for prefix in ('./configs/', 'configs/'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
     candidate = osp.join(CONFIG_ROOT, name)
     if osp.isfile(candidate):
         return candidate
@@ -59,7 +66,15 @@ def load_config(config: Union[str, Config],
         cfg = Config.fromfile(path)
         name = osp.splitext(osp.basename(path))[0]
     if cfg_options:
+        lengths = {
+            key: (cfg.get('train_cfg', None) or {}).get(key)
+            for key in ('max_epochs', 'max_iters')
+        }
         cfg.merge_from_dict(cfg_options)
+        for key, before in lengths.items():
+            if f'train_cfg.{key}' in cfg_options and before is not None:
+                follow_schedule(cfg, key, before,
+                                cfg_options[f'train_cfg.{key}'])
     if data_root is not None:
         for key in DATALOADERS:
             if cfg.get(key) is not None:
@@ -73,3 +88,29 @@ def load_config(config: Union[str, Config],
     if cfg.get('visualizer') is not None:
         cfg.visualizer.pop('name', None)
     return cfg
+
+
+def follow_schedule(cfg: Config, key: str, before: int, after: int) -> None:
+    """Move the end of each parameter scheduler that ended with the run
+    (``end == before`` in the unit of ``train_cfg.<key>``) to its new
+    length ``after``, in place, saying so; warn about one that ends later
+    than the run otherwise."""
+    by_epoch = key == 'max_epochs'
+    schedulers = cfg.get('param_scheduler', None) or []
+    schedulers = schedulers if isinstance(schedulers, list) else [schedulers]
+    for index, scheduler in enumerate(schedulers):
+        if scheduler.get('by_epoch', True) != by_epoch:
+            continue
+        end = scheduler.get('end')
+        if end == before and after != before:
+            scheduler['end'] = after
+            print_log(
+                f'param_scheduler.{index} ({scheduler.get("type")}) ends with '
+                f'the run: end {before} -> {after}, as train_cfg.{key}',
+                logger='current')
+        elif end is not None and end > after:
+            print_log(
+                f'param_scheduler.{index}.end is {end} but train_cfg.{key} '
+                f'is {after}: the schedule stops before it ends; set '
+                f'param_scheduler.{index}.end={after} to end it with the run',
+                logger='current', level=logging.WARNING)

@@ -3,7 +3,7 @@
 number of classes, its split ids and the training sets of a split's pseudo
 labels or true masks."""
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import ConfigDict
 
@@ -113,3 +113,33 @@ def true_mask_train_set(train_set: ConfigDict,
             pipeline=train_set.pipeline)
     return ConfigDict(
         _coco_train_set(train_set.pipeline, data_root, split, mask_dir))
+
+
+#: The class-count keys of the models mmwsss trains, and what each counts
+#: beyond the foreground classes (a segmentor's background).
+CLASS_COUNT_KEYS = (('cam_head', 0), ('decode_head', 1), ('auxiliary_head', 1))
+
+
+def fit_class_count(cfg: ConfigDict,
+                    data_root: str,
+                    set_by_user: Sequence[str] = ()) -> Dict[str, int]:
+    """Set the model's class counts (:data:`CLASS_COUNT_KEYS`) to the
+    classes of a data root in VOC layout (its ``classes.txt``, else the 20
+    VOC classes), in place, except those in ``set_by_user``
+    (``--cfg-options`` keys). COCO's configs state its 80 classes.
+
+    Returns:
+        dict: The keys set, with their values.
+    """
+    if dataset_type_of(data_root) is not WSSSVOCDataset:
+        return {}
+    num_classes = len(dataset_class_names(data_root)) - 1
+    changed = {}
+    for head, extra in CLASS_COUNT_KEYS:
+        key = f'model.{head}.num_classes'
+        node = cfg.model.get(head)
+        if isinstance(node, dict) and 'num_classes' in node and \
+                key not in set_by_user:
+            node['num_classes'] = num_classes + extra
+            changed[key] = num_classes + extra
+    return changed

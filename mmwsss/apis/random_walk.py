@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.datasets import build_split_dataset
 from mmwsss.cams import load_cam_file
 from mmwsss.evaluation import AreaAccumulator

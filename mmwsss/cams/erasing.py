@@ -30,8 +30,8 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
-from mmengine.utils import ProgressBar
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.datasets import WSSSCOCODataset, dataset_type_of
 from mmwsss.datasets.image_labels import read_split_ids
 from mmwsss.utils import (load_label_png, remove_stale_tmp_files,

@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.model import BaseModel
-from mmengine.utils import ProgressBar
 from mmseg.utils import SampleList
 from torch import Tensor
 from torch.utils.data import DataLoader, Subset
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.models.segmentors import CAMClassifier
 from mmwsss.models.utils.cam_inference import normalize_cams
 from mmwsss.utils import (fingerprint, prepare_shared_output_dir,

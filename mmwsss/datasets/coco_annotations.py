@@ -9,8 +9,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Dict, Optional
 
 import numpy as np
-from mmengine.utils import track_progress
 
+from mmwsss.utils.progress import track_progress
 from mmwsss.utils import save_palette_png
 from mmwsss.utils.parallel import parallel_map
 from mmwsss.utils.errors import InputFileNotFoundError, InputValueError

@@ -5,9 +5,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.utils import ProgressBar
 from prettytable import PrettyTable
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.datasets import dataset_type_of
 from mmwsss.pseudo_labels import IGNORE_INDEX
 from mmwsss.utils import load_label_png, require_files

@@ -6,10 +6,10 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.utils import ProgressBar
 from mmseg.evaluation import IoUMetric
 from prettytable import PrettyTable
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.cams import cams_to_label, load_cam_file
 from mmwsss.datasets import dataset_type_of
 from mmwsss.utils import load_label_png, require_files

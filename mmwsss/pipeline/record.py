@@ -16,8 +16,9 @@ from mmengine.config import Config
 from mmwsss.utils import (changed_settings, clear_folder, describe_changes,
                           fingerprint, flatten_settings, path_inside,
                           portable, save_json)
-from mmwsss.utils.console import console
+from mmwsss.utils.console import console, console_stream
 from mmwsss.utils.errors import InputValueError, SettingsChangedError
+from mmwsss.utils.progress import is_terminal
 
 # Whether stages stream mmengine's logs to the console. When quiet, each
 # stage prints one line (and a live iteration count while it trains) and
@@ -227,8 +228,12 @@ def run_stage(record: StageRecord,
     if not resuming:
         _prepare_rerun(record, label, entry, flat, folders)
     log_file = osp.join(record.work_dir, 'logs', f'{name}.log')
+    # On a terminal one line per stage, rewritten in place; in a log file a
+    # line when it starts, its progress now and then, and its result.
+    terminal = is_terminal(console_stream())
     if not is_verbose():
-        console(f'{label}{" (resumed)" if resuming else ""} ...', end='')
+        console(f'{label}{" (resumed)" if resuming else ""} ...',
+                end='' if terminal else '\n')
     start = time.time()
     record.start(name, digest, flat)
     _PROGRESS['running'] = label
@@ -239,10 +244,10 @@ def run_stage(record: StageRecord,
     record.finish(name, time.time() - start, **outputs)
     if not is_verbose():
         result = summarize(record.get(name)) if summarize else ''
+        line = (f'{label}: {time.time() - start:.0f} s'
+                f'{", " + result if result else ""}  (log: {log_file})')
         # Padded over the iteration count the line showed while training.
-        console(f'\r{label}: {time.time() - start:.0f} s'
-                f'{", " + result if result else ""}  (log: {log_file})'
-                .ljust(110))
+        console('\r' + line.ljust(110) if terminal else line)
     return record.get(name)
 
 

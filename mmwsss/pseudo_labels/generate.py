@@ -5,9 +5,9 @@ from functools import partial
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.utils import track_progress
 from PIL import Image
 
+from mmwsss.utils.progress import track_progress
 from mmwsss.cams import load_cam_file
 from mmwsss.datasets import dataset_type_of
 from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,

@@ -9,9 +9,9 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset, pseudo_collate
-from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Subset
 
+from mmwsss.utils.progress import ProgressBar
 from mmwsss.cams import load_cam_file, save_cam_file, strided_cams
 from mmwsss.cams.generate import weights_digest
 from mmwsss.utils import (fingerprint, folder_fingerprint,

@@ -4,6 +4,7 @@ import os
 import sys
 from typing import Callable, Optional
 
+from .console import ensure_new_line
 from .errors import InputError
 
 # What bad input raises across mmwsss: an :class:`InputError` (every check
@@ -38,9 +39,12 @@ def run_tool(main: Callable[[], object],
         main()
     except USER_ERRORS as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
+        # Not glued to an open progress line.
+        ensure_new_line()
         print(f'{tool}: error: {message}', file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
+        ensure_new_line()
         done = on_interrupt() if on_interrupt is not None else ''
         print(f'\n{tool}: interrupted{"; " + done if done else ""}; '
               'rerun the same command to resume (finished work is kept)',

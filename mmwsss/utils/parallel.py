@@ -9,7 +9,7 @@ the process exits."""
 import multiprocessing
 from typing import Callable, List, Sequence
 
-from mmengine.utils import ProgressBar
+from .progress import ProgressBar
 
 
 def parallel_map(func: Callable,

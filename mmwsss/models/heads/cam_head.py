@@ -86,6 +86,9 @@ class CAMHead(BaseModule):
         if targets.shape[1] != self.num_classes:
             raise InputValueError(
                 f'image-level labels have {targets.shape[1]} classes but the '
-                f'head has num_classes={self.num_classes}')
+                f'head has num_classes={self.num_classes}: set --cfg-options '
+                f'model.cam_head.num_classes={targets.shape[1]} '
+                '(tools/train.py --data-root takes it from the data root\'s '
+                'classes.txt)')
         loss = self.loss_cls(logits, targets)
         return {self.loss_cls.loss_name: loss}
