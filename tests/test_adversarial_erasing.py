@@ -18,7 +18,7 @@ import mmwsss.cams.erasing as ae
 import mmwsss.pipeline.record as stages
 import mmwsss.pipeline.stages.erased_cams as erased_cams
 import mmwsss.pipeline.stages.seed_evaluation as seed_evaluation
-import mmwsss.pipeline.stages.train_classifier as train_classifier
+import mmwsss.pipeline.training as training
 from mmwsss.apis import load_config
 from mmwsss.cams import load_cam_file, normalize_cams, save_cam_file
 from mmwsss.cams.generate import generate_cams
@@ -336,7 +336,7 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
         'train_cfg.val_interval': 10,
         'model.test_cfg.flip': False,
     })
-    real_train = train_classifier.train_and_test
+    real_train = training.train_and_test
     calls = []
 
     def train_once_then_interrupt(cfg, work_dir, **kwargs):
@@ -366,7 +366,7 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
         seed_evaluation, 'evaluate_seeds',
         functools.partial(
             evaluate_seeds, thresholds=(0.1, 0.2, 0.3), progress=False))
-    monkeypatch.setattr(train_classifier, 'train_and_test',
+    monkeypatch.setattr(training, 'train_and_test',
                         train_once_then_interrupt)
     with pytest.raises(Interrupt):
         run_adversarial_erasing(tiny_data, root, options)
@@ -385,7 +385,7 @@ def test_run_adversarial_erasing_two_rounds_and_resume(
     checkpoint_time = os.stat(checkpoint).st_mtime_ns
 
     calls.clear()
-    monkeypatch.setattr(train_classifier, 'train_and_test',
+    monkeypatch.setattr(training, 'train_and_test',
                         lambda *a, **k: calls.append(a[1]) or real_train(
                             *a, **k))
     summary = run_adversarial_erasing(tiny_data, root, options)

@@ -90,11 +90,11 @@ def test_a_new_stage_and_config_run_reuse_and_rerun(tiny_data, tmp_path):
 
 def test_a_user_config_adds_a_stage_to_a_shipped_pipeline(tiny_data,
                                                           tmp_path):
-    """A pipeline of a new shape: a shipped method's config by its package
-    path, one stage more reading its seeds; nothing in mmwsss edited."""
+    """A pipeline of a new shape: a shipped method's config, one stage more
+    reading its seeds; nothing in mmwsss edited."""
     config = tmp_path / 'my_pipeline.py'
     config.write_text(
-        "_base_ = 'mmwsss::pipelines/cam_demo.py'\n"
+        f"_base_ = '{REPO_ROOT}/configs/pipelines/cam_demo.py'\n"
         "stages = {\n"
         "    'toy/count': dict(type='SplitSizeForTest'),\n"
         "    'toy/report': dict(type='SeedReportForTest', "

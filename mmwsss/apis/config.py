@@ -91,10 +91,11 @@ def load_config(config: Union[str, Config],
 
 
 def follow_schedule(cfg: Config, key: str, before: int, after: int) -> None:
-    """Move the end of each parameter scheduler that ended with the run
-    (``end == before`` in the unit of ``train_cfg.<key>``) to its new
-    length ``after``, in place, saying so; warn about one that ends later
-    than the run otherwise."""
+    """Warn about each parameter scheduler (in the unit of
+    ``train_cfg.<key>``) that ends after the run that overrides shortened
+    from ``before`` to ``after``, naming the option that ends it with the
+    run. The schedule is left as set: a shortened run is often a smoke test
+    of the config's own schedule."""
     by_epoch = key == 'max_epochs'
     schedulers = cfg.get('param_scheduler', None) or []
     schedulers = schedulers if isinstance(schedulers, list) else [schedulers]
@@ -102,15 +103,10 @@ def follow_schedule(cfg: Config, key: str, before: int, after: int) -> None:
         if scheduler.get('by_epoch', True) != by_epoch:
             continue
         end = scheduler.get('end')
-        if end == before and after != before:
-            scheduler['end'] = after
-            print_log(
-                f'param_scheduler.{index} ({scheduler.get("type")}) ends with '
-                f'the run: end {before} -> {after}, as train_cfg.{key}',
-                logger='current')
-        elif end is not None and end > after:
+        if end is not None and end > after:
             print_log(
                 f'param_scheduler.{index}.end is {end} but train_cfg.{key} '
-                f'is {after}: the schedule stops before it ends; set '
-                f'param_scheduler.{index}.end={after} to end it with the run',
+                f'is {after}: the schedule ({scheduler.get("type")}) stops '
+                f'before it ends; add param_scheduler.{index}.end={after} to '
+                'end it with the run',
                 logger='current', level=logging.WARNING)

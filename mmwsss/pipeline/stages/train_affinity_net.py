@@ -1,16 +1,15 @@
 """Stage: train an affinity network (IRN, AffinityNet)."""
-import os
-import os.path as osp
 from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
-from mmwsss.apis import resolve_config_path, train_and_test
+from mmwsss.apis import resolve_config_path
 from mmwsss.apis.data_roots import pseudo_label_train_set
 from ..base import BaseStage, PipelineContext
-from ..record import config_inputs, is_verbose, stage_label
+from ..record import config_inputs
 from ..refinement import check_walk, network_config
 from ..registry import STAGES
+from ..training import train_for_stage
 
 
 @STAGES.register_module()
@@ -65,18 +64,8 @@ class TrainAffinityNet(BaseStage):
         return [self.train_dir(ctx)]
 
     def run(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
-        train_dir = self.train_dir(ctx)
-        os.makedirs(train_dir, exist_ok=True)
-        cfg = self.build_config(ctx, up)
-        config = osp.join(train_dir, f'{self.walk}_config.py')
-        cfg.dump(config)
-        checkpoint, _, seconds_per_iter = train_and_test(
-            cfg,
-            train_dir,
-            test=False,
-            progress_label=None if is_verbose() else stage_label(
-                ctx.record(self.folder), self.name))
-        return dict(
-            config=config,
-            checkpoint=checkpoint,
-            seconds_per_iter=seconds_per_iter)
+        outputs = train_for_stage(
+            self, ctx, self.build_config(ctx, up), self.train_dir(ctx),
+            f'{self.walk}_config.py', test=False)
+        outputs.pop('metrics')
+        return outputs

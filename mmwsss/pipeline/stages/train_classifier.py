@@ -1,13 +1,13 @@
 """Stage: train a stage-1 CAM classifier."""
-import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
-from mmwsss.apis import load_config, resolve_config_path, train_and_test
+from mmwsss.apis import load_config, resolve_config_path
 from ..base import BaseStage, PipelineContext
-from ..record import config_inputs, is_verbose, stage_label
+from ..record import config_inputs
 from ..registry import STAGES
+from ..training import train_for_stage
 
 
 def ordinary_classifier_of(cfg: Config) -> dict:
@@ -92,23 +92,9 @@ class TrainClassifier(BaseStage):
         return [self.out_path(ctx, 'classifier')]
 
     def run(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
-        record = ctx.record(self.folder)
-        checkpoint, metrics, seconds_per_iter = train_and_test(
-            self.build_config(ctx, up),
-            self.out_path(ctx, 'classifier'),
-            progress_label=None if is_verbose() else stage_label(
-                record, self.name))
-        return dict(
-            checkpoint=checkpoint,
-            metrics=metrics,
-            seconds_per_iter=seconds_per_iter,
-            config=self.config)
+        outputs = train_for_stage(self, ctx, self.build_config(ctx, up),
+                                  self.out_path(ctx, 'classifier'))
+        return dict(outputs, config=self.config)
 
     def summarize(self, outputs: dict) -> str:
         return summarize_training(outputs)
-
-
-def config_name(config: Union[str, Config]) -> str:
-    """A config's file name without its folder and extension."""
-    name = config if isinstance(config, str) else config.filename
-    return osp.splitext(osp.basename(name or ''))[0]

@@ -1,17 +1,16 @@
 """Stage: train and test a segmentor on pseudo labels or true masks."""
-import os
-import os.path as osp
 from typing import Dict, List, Optional
 
 from mmengine.config import Config
 
-from mmwsss.apis import load_config, resolve_config_path, train_and_test
+from mmwsss.apis import load_config, resolve_config_path
 from mmwsss.apis.data_roots import (pseudo_label_train_set, split_ids,
                                     true_mask_train_set)
 from mmwsss.utils.errors import InputValueError
 from ..base import BaseStage, PipelineContext
-from ..record import config_inputs, is_verbose, stage_label
+from ..record import config_inputs
 from ..registry import STAGES
+from ..training import train_for_stage
 from .train_classifier import summarize_training
 
 
@@ -128,22 +127,11 @@ class TrainSegmentor(BaseStage):
         return [self.train_dir(ctx)]
 
     def run(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
-        train_dir = self.train_dir(ctx)
-        os.makedirs(train_dir, exist_ok=True)
         cfg = self.build_config(ctx, up)
-        config = osp.join(train_dir, f'{self.name}_config.py')
-        cfg.dump(config)
-        checkpoint, metrics, seconds_per_iter = train_and_test(
-            cfg,
-            train_dir,
-            progress_label=None if is_verbose() else stage_label(
-                ctx.record(self.folder), self.name))
         return dict(
-            config=config,
-            checkpoint=checkpoint,
-            metrics=metrics,
-            load_from=cfg.get('load_from'),
-            seconds_per_iter=seconds_per_iter)
+            train_for_stage(self, ctx, cfg, self.train_dir(ctx),
+                            f'{self.name}_config.py'),
+            load_from=cfg.get('load_from'))
 
     def summarize(self, outputs: dict) -> str:
         return summarize_training(outputs)
