@@ -296,8 +296,10 @@ def run_pipeline(data_root: str,
     cfg = build_pipeline_config(config, method, preset, **overrides)
     runner = PipelineRunner(cfg, data_root, work_dir, device, num_workers,
                             targets, label_folder)
-    result = runner.run()[runner.targets[0]]
-    if isinstance(result, dict) and runner.stages[-1].recorded is False:
+    target = runner.targets[0]
+    result = runner.run()[target]
+    stage = next(s for s in runner.stages if s.key == target)
+    if isinstance(result, dict) and not stage.recorded:
         # A summary as written, without the fingerprint the runner gave it.
         result = {k: v for k, v in result.items() if k != 'fingerprint'}
     return result
