@@ -18,7 +18,11 @@ def build_parser():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('config', help='config the checkpoint was trained '
                         'with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help="checkpoint file; none for a training-free model (CLIP-ES), "
+        "whose weights are its config's init_cfg")
     parser.add_argument(
         '--out-dir', required=True, help='CAM directory (created if needed)')
     parser.add_argument(
@@ -31,12 +35,13 @@ def build_parser():
         '--scales',
         type=float,
         nargs='+',
-        default=list(DEFAULT_SCALES),
-        help='inference scales (default: %(default)s)')
+        help=f'inference scales (default: the model\'s own, as CLIP-ES\'s '
+        f'config states them, else {list(DEFAULT_SCALES)})')
     parser.add_argument(
         '--no-flip',
         action='store_true',
-        help='skip flipped images (default: flipped images are added)')
+        help="skip flipped images (default: flipped images are added, "
+        "unless the model's config says otherwise)")
     parser.add_argument(
         '--method',
         choices=['cam', 'gradcam', 'gradcam++'],
@@ -90,7 +95,7 @@ def main(argv=None):
         split=args.split,
         data_root=args.data_root,
         scales=args.scales,
-        flip=not args.no_flip,
+        flip=False if args.no_flip else None,
         method=args.method,
         target_layer=args.target_layer,
         gradcam_norm=args.gradcam_norm,

@@ -8,7 +8,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import all_reduce, barrier, get_dist_info, init_dist
 
-from mmwsss.cams.generate import DEFAULT_SCALES, generate_cams
+from mmwsss.cams.generate import generate_cams
 from mmwsss.datasets import build_split_dataset
 from mmwsss.utils.errors import InputTypeError, InputValueError
 from .model import init_model, model_source
@@ -56,14 +56,16 @@ def finish_distributed(written: int, world_size: int) -> int:
 
 def init_cam_model(
         config: Union[str, Config],
-        checkpoint: str,
+        checkpoint: Optional[str],
         device: Optional[str] = None,
         cfg_options: Optional[Dict] = None) -> Tuple[torch.nn.Module, Config]:
     """Build a CAM classifier from a config and load its checkpoint.
 
     Args:
         config (str | Config): The config the checkpoint was trained with.
-        checkpoint (str): Checkpoint path.
+        checkpoint (str, optional): Checkpoint path; ``None`` for a
+            training-free model (CLIP-ES), whose weights are its config's
+            ``init_cfg``.
         device (str, optional): Default: ``'cuda'`` when available.
         cfg_options (dict, optional): Config overrides.
 
@@ -75,16 +77,22 @@ def init_cam_model(
         raise InputTypeError(
             f'{type(model).__name__} built from the config has '
             'no CAMs; use a CAM classifier config')
+    if checkpoint is None:
+        if not getattr(model, 'training_free', False):
+            raise InputValueError(
+                f'{type(model).__name__} is trained: give the checkpoint '
+                'of its training')
+        model.init_weights()
     return model, cfg
 
 
 def make_cams(config: Union[str, Config],
-              checkpoint: str,
+              checkpoint: Optional[str],
               out_dir: str,
               split: str = 'train',
               data_root: Optional[str] = None,
-              scales: Sequence[float] = DEFAULT_SCALES,
-              flip: bool = True,
+              scales: Optional[Sequence[float]] = None,
+              flip: Optional[bool] = None,
               method: str = 'cam',
               target_layer: Optional[str] = None,
               gradcam_norm: Optional[str] = None,
@@ -102,6 +110,11 @@ def make_cams(config: Union[str, Config],
     root with the inference settings; a folder made
     under others is refused unless ``overwrite``.
 
+    ``checkpoint`` is ``None`` for a training-free model (CLIP-ES): its
+    ``init_cfg`` checkpoint is loaded, and recorded. ``scales`` and
+    ``flip`` default to the model's (CLIP-ES: its config's), else
+    :data:`~mmwsss.cams.generate.DEFAULT_SCALES` with flips.
+
     Returns:
         int: Number of files written by this call.
     """
@@ -110,7 +123,7 @@ def make_cams(config: Union[str, Config],
     num_classes = len(dataset.metainfo['classes']) - 1
     if num_classes != model.num_classes:
         raise InputValueError(
-            f'{checkpoint}: the model has {model.num_classes} classes but '
+            f'{checkpoint or config}: the model has {model.num_classes} classes but '
             f'the dataset has {num_classes} foreground classes: the '
             'checkpoint belongs to another dataset, or the config needs '
             f'--cfg-options model.cam_head.num_classes={num_classes}')
@@ -128,5 +141,6 @@ def make_cams(config: Union[str, Config],
         rank=rank,
         world_size=world_size,
         progress=progress,
-        source=model_source(cfg, checkpoint, dataset.data_root),
+        source=model_source(cfg, checkpoint or model.pretrained_checkpoint,
+                            dataset.data_root),
         overwrite=overwrite)

@@ -28,8 +28,8 @@ DEFAULT_SCALES = (1.0, 0.5, 1.5, 2.0)
 def generate_cams(model: CAMClassifier,
                   dataset: BaseDataset,
                   out_dir: str,
-                  scales: Sequence[float] = DEFAULT_SCALES,
-                  flip: bool = True,
+                  scales: Optional[Sequence[float]] = None,
+                  flip: Optional[bool] = None,
                   method: str = 'cam',
                   target_layer: Optional[str] = None,
                   gradcam_norm: Optional[str] = None,
@@ -59,8 +59,11 @@ def generate_cams(model: CAMClassifier,
         dataset (WSSSVOCDataset): Dataset whose pipeline packs original-size
             images and ``gt_img_labels``.
         out_dir (str): Output directory.
-        scales (Sequence[float]): Inference scales.
-        flip (bool): Add horizontally flipped images.
+        scales (Sequence[float], optional): Inference scales; default the
+            model's ``cam_inference_defaults()`` where it has them (CLIP-ES:
+            its config's), else :data:`DEFAULT_SCALES`.
+        flip (bool, optional): Add horizontally flipped images; default
+            as ``scales``, else True.
         method (str): ``'cam'`` (the head's maps), ``'gradcam'`` or
             ``'gradcam++'``.
         target_layer (str, optional): Grad-CAM layer; default the backbone
@@ -88,6 +91,15 @@ def generate_cams(model: CAMClassifier,
         raise InputValueError(
             f"method must be 'cam', 'gradcam' or 'gradcam++', "
             f'got {method!r}')
+    defaults = model.cam_inference_defaults() if hasattr(
+        model, 'cam_inference_defaults') else dict(
+            scales=DEFAULT_SCALES, flip=True)
+    scales = defaults['scales'] if scales is None else scales
+    flip = defaults['flip'] if flip is None else flip
+    if getattr(model, 'needs_image_labels', False) and method != 'cam':
+        raise InputValueError(
+            f'{type(model).__name__} makes its own gradient maps: method '
+            f"must be 'cam', got {method!r}")
     if gradcam_norm is None:
         gradcam_norm = model.test_cfg.get('gradcam_norm', 'minmax')
     if gradcam_norm not in GRADCAM_NORMS:
@@ -209,8 +221,12 @@ def _infer_batch(
     the host in one copy (one device synchronisation per group, not per
     image)."""
     for images, samples in preprocess_groups(model, batch):
+        # CLIP-ES's softmax runs over each image's own classes.
         cams, strided = model.multi_scale_cams(
-            images, cam_fn, strided_stride=CAM_STRIDE)
+            images,
+            samples if getattr(model, 'needs_image_labels', False) else
+            cam_fn,
+            strided_stride=CAM_STRIDE)
         # Keys from the labels on the host: no synchronisation to find them.
         keys = [
             torch.nonzero(sample.gt_img_labels > 0).flatten()

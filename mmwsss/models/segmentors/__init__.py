@@ -1,5 +1,6 @@
 from .affinity_net import AffinityNet
 from .cam_classifier import CAMClassifier
+from .clip_es import CLIPES
 from .cse_classifier import CSEClassifier
 from .irn import IRNBoundaryNet
 from .msc_encoder_decoder import MSCEncoderDecoder
@@ -7,6 +8,6 @@ from .seam_classifier import SEAMClassifier
 from .sec_segmentor import SECSegmentor
 
 __all__ = [
-    'AffinityNet', 'CAMClassifier', 'CSEClassifier', 'IRNBoundaryNet',
+    'AffinityNet', 'CAMClassifier', 'CLIPES', 'CSEClassifier', 'IRNBoundaryNet',
     'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor'
 ]
