@@ -28,16 +28,19 @@ def compare_methods(data_root: str,
         methods (Sequence[str], optional): Methods to compare. Default:
             every method with a pipeline config for ``preset``.
         refine (bool): Also make each method's pseudo labels (in
-            ``<work_dir>/<method>/labels``): CRF-only, and its paper's
+            ``<work_dir>/<method>/labels``): CRF-only, its paper's
             random walk (IRN for CAM/ReCAM, AffinityNet for CSE), both by
-            the swept background rule.
+            the swept background rule, and the CRF labels merged with the
+            preset's mask proposals (superpixels on the demo, SAM on VOC).
 
     Returns:
         list[dict]: One row per method: seed mIoU at its best threshold,
         that threshold, classifier mAP, seconds per training iteration and
         its ratio to CAM's, what it starts from; with ``refine`` also
-        ``crf_miou`` and ``refined_miou`` (``None`` where the method has no
-        random walk), ``refine``, ``bg_rule`` and ``boundary_ap``.
+        ``crf_miou``, ``merged_miou`` (the CRF labels merged with mask
+        proposals; ``None`` without a mask source) and ``refined_miou``
+        (``None`` where the method has no random walk), ``refine``,
+        ``bg_rule`` and ``boundary_ap``.
     """
     known = method_names(preset)
     methods = list(methods or known)
@@ -57,6 +60,9 @@ def compare_methods(data_root: str,
             targets += ([] if cfg.refine == 'sec' else ['crf_eval']) + [
                 '{refine_key}_eval', '{refine_key}_refinement'
             ]
+            merged = cfg.refine != 'sec' and bool(cfg.get('mask_source'))
+            if merged:
+                targets.append('crf_merge_eval')
         runner = PipelineRunner(
             cfg, data_root, work_dir, device, targets=targets,
             label_folder=osp.join(name, 'labels') if refine else None)
@@ -64,6 +70,8 @@ def compare_methods(data_root: str,
         outputs = [results[t] for t in runner.targets]
         if refine and cfg.refine == 'sec':
             outputs.insert(1, None)
+        if refine and len(outputs) == 4:
+            outputs.append(None)
         summaries[name] = (cfg, outputs)
     cam = summaries['cam'][1][0]
     rows = []
@@ -85,13 +93,14 @@ def compare_methods(data_root: str,
                 starts_from=cfg.get('starts_from', 'scratch'),
                 background_miou=summary['background_miou']))
         if refine:
-            _, crf, pseudo, refinement = outputs
+            _, crf, pseudo, refinement, merged = outputs
             walked = cfg.refine not in ('crf', 'sec')
             boundary = refinement and refinement['boundary']
             rows[-1].update(
                 refine=cfg.refine,
                 bg_rule=cfg.get('bg_rule'),
                 crf_miou=crf['miou'] if crf else None,
+                merged_miou=merged['miou'] if merged else None,
                 refined_miou=pseudo['miou'] if walked else None,
                 boundary_ap=boundary['boundary_ap'] if boundary else None)
     return rows
@@ -109,7 +118,8 @@ def format_comparison(rows: Sequence[dict]) -> str:
         'method', 'seed mIoU (%)', 'best threshold', 'classifier mAP (%)',
         's / iter', 'vs CAM', 'starts from'
     ] + ([
-        'CRF mask mIoU (%)', 'random-walk mask mIoU (%)',
+        'CRF mask mIoU (%)', 'CRF + merge mIoU (%)',
+        'random-walk mask mIoU (%)',
         'boundary AP (%)'
     ] if refined else []))
     for row in rows:
@@ -125,6 +135,7 @@ def format_comparison(rows: Sequence[dict]) -> str:
         if refined:
             cells += [
                 _cell(row.get('crf_miou')),
+                _cell(row.get('merged_miou')),
                 '-' if row.get('refined_miou') is None else
                 f"{row['refined_miou']:.2f} ({row['refine']})",
                 _cell(row.get('boundary_ap')),

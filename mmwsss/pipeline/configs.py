@@ -17,7 +17,9 @@ PIPELINE_CONFIG_DIR = 'pipelines'
 PRESETS = ('demo', 'voc', 'coco')
 
 #: What the labels a segmentor trains on can come from.
-REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa', 'psa+crf', 'sec')
+REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa', 'psa+crf', 'sec',
+                  'crf+merge', 'irn+merge', 'irn+crf+merge', 'psa+merge',
+                  'psa+crf+merge')
 
 # The order in which tables list the methods that ship with mmwsss
 # (chronological families); a method added by a config alone comes after
@@ -132,7 +134,7 @@ def check_refine(cfg: Config) -> None:
     # A walk's stages come from its base (configs/_base_/pipelines), which
     # a preset without its configs (coco) does not inherit.
     walk = refine.split('+')[0] in ('irn', 'psa')
-    if walk and stage not in (cfg.get('stages', None) or {}):
+    if (walk or refine.endswith('+merge')) and stage not in (cfg.get('stages', None) or {}):
         raise InputValueError(
             f"refine {refine!r} has no {cfg.get('preset')!r} config: "
             f'{cfg.filename} has no stage {stage!r}; use refine=\'crf\'')

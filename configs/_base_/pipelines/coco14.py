@@ -12,3 +12,8 @@ data = dict(
     true_mask_dir=None)
 seg_config = 'deeplabv2/deeplabv2_r101-d8_1xb10-100k_coco14-pseudo-321x321.py'
 refine = 'crf'
+# SAM ViT-H's automatic masks, as on VOC.
+mask_source = dict(
+    type='SAMMasks',
+    checkpoint='checkpoints/sam_vit_h_4b8939.pth',
+    model_type='vit_h')

@@ -10,4 +10,23 @@ stages = {
     # The CRF labels refine nothing further.
     'crf_refinement':
     dict(type='RefinementSummary'),
+    # Mask-proposal merging (SAM_WSSS's rule, refine='<labels>+merge'): one
+    # cache of the preset's ``mask_source`` for the work dir, merged into
+    # any labels.
+    'masks/proposals':
+    dict(type='MaskProposals'),
+    'crf_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='crf_labels',
+        masks='masks/proposals',
+        refine='crf+merge'),
+    'crf_merge_eval':
+    dict(type='LabelEvaluation', labels='crf_merge_labels'),
+    # CRF labels merged have no affinity network to summarise.
+    'crf_merge_refinement':
+    dict(type='RefinementSummary'),
 }
+# The mask source of the merges: the preset's (superpixels on the demo,
+# SAM on VOC and COCO); empty: none.
+mask_source = dict()

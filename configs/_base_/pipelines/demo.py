@@ -20,3 +20,10 @@ stages = {
     'segmentation': dict(epochs=10),
     'full_supervision': dict(epochs=10),
 }
+# Superpixels as the demo's mask proposals (no SAM weights offline): SLIC
+# of about 200 regions, compactness 20, smoothed at sigma 1 (the best of a
+# sweep on the demo's train split; see configs/mask_merge/README.md).
+mask_source = dict(
+    type='SuperpixelMasks',
+    method='slic',
+    levels=[dict(n_segments=200, compactness=20, sigma=1)])

@@ -66,4 +66,38 @@ stages = {
         boundary='irn_boundary_eval',
         score_sweep='irn_scores_eval',
         scores='irn_scores'),
+    'irn_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='irn_labels',
+        masks='masks/proposals',
+        refine='irn+merge'),
+    'irn_merge_eval':
+    dict(type='LabelEvaluation', labels='irn_merge_labels'),
+    'irn_merge_refinement':
+    dict(
+        type='RefinementSummary',
+        labels='irn_merge_labels',
+        trained='irn_train',
+        train_labels='irn_train_labels_eval',
+        boundary='irn_boundary_eval',
+        score_sweep='irn_scores_eval',
+        scores='irn_scores'),
+    'irn_crf_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='irn_crf_labels',
+        masks='masks/proposals',
+        refine='irn+crf+merge'),
+    'irn_crf_merge_eval':
+    dict(type='LabelEvaluation', labels='irn_crf_merge_labels'),
+    'irn_crf_merge_refinement':
+    dict(
+        type='RefinementSummary',
+        labels='irn_crf_merge_labels',
+        trained='irn_train',
+        train_labels='irn_train_labels_eval',
+        boundary='irn_boundary_eval',
+        score_sweep='irn_scores_eval',
+        scores='irn_scores'),
 }

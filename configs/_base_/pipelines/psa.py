@@ -64,4 +64,36 @@ stages = {
         train_labels='psa_train_labels_eval',
         boundary='psa_boundary_eval',
         alpha_sweep='psa_alpha_eval'),
+    'psa_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='psa_labels',
+        masks='masks/proposals',
+        refine='psa+merge'),
+    'psa_merge_eval':
+    dict(type='LabelEvaluation', labels='psa_merge_labels'),
+    'psa_merge_refinement':
+    dict(
+        type='RefinementSummary',
+        labels='psa_merge_labels',
+        trained='psa_train',
+        train_labels='psa_train_labels_eval',
+        boundary='psa_boundary_eval',
+        alpha_sweep='psa_alpha_eval'),
+    'psa_crf_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='psa_crf_labels',
+        masks='masks/proposals',
+        refine='psa+crf+merge'),
+    'psa_crf_merge_eval':
+    dict(type='LabelEvaluation', labels='psa_crf_merge_labels'),
+    'psa_crf_merge_refinement':
+    dict(
+        type='RefinementSummary',
+        labels='psa_crf_merge_labels',
+        trained='psa_train',
+        train_labels='psa_train_labels_eval',
+        boundary='psa_boundary_eval',
+        alpha_sweep='psa_alpha_eval'),
 }

@@ -11,3 +11,9 @@ data = dict(
 irn_config = 'irn/irn_r50_voc.py'
 psa_config = 'affinitynet/affinitynet_r50_voc.py'
 seg_config = 'deeplabv2/deeplabv2_r101-d8_1xb10-20k_voc12-pseudo-321x321.py'
+# SAM_WSSS's mask proposals: SAM ViT-H's automatic masks with the
+# generator's defaults (Meta's sam_vit_h_4b8939.pth, read as it is).
+mask_source = dict(
+    type='SAMMasks',
+    checkpoint='checkpoints/sam_vit_h_4b8939.pth',
+    model_type='vit_h')

@@ -10,7 +10,9 @@ from .erasing_summary import ErasingSummary
 from .figures import Figures
 from .label_evaluation import LabelEvaluation
 from .make_cams import MakeCAMs
+from .mask_proposals import MaskProposals
 from .merge_cams import MergeCAMs
+from .merge_labels import MergeLabels
 from .mine_regions import MineRegions
 from .pipeline_summary import PipelineSummary
 from .psa_alpha_sweep import PSAAlphaSweep
@@ -30,7 +32,7 @@ from .train_segmentor import TrainSegmentor
 __all__ = [
     'AdversarialErasing', 'AffinityTrainingLabels', 'BoundaryEvaluation',
     'CAMFolder', 'CRFLabels', 'ErasedCAMs', 'ErasedClassifier',
-    'ErasingSummary', 'Figures', 'LabelEvaluation', 'MakeCAMs', 'MergeCAMs',
+    'ErasingSummary', 'Figures', 'LabelEvaluation', 'MakeCAMs', 'MaskProposals', 'MergeCAMs', 'MergeLabels',
     'MineRegions', 'PSAAlphaSweep', 'PipelineSummary', 'RandomWalk',
     'RefinementSummary', 'SEC', 'SECCues', 'SECLabels', 'SECSummary',
     'ScoreLabels', 'SeedEvaluation', 'SeedSummary', 'TrainAffinityNet',

@@ -33,7 +33,8 @@ class CRFLabels(BaseStage):
             defaults (``mode``, ``bg_threshold``, ``crf`` (None: no CRF),
             ``saliency_dir``, ...).
         split (str): The split or its role; ``'auto'``: the CAM split when
-            the pipeline trains on these labels (``refine='crf'``), else
+            the pipeline trains on these labels (``refine='crf'``, or
+            ``'crf+merge'``: merged with mask proposals), else
             only the seed split, to compare with a random walk.
     """
     inputs = ('cams', 'seeds')
@@ -49,8 +50,8 @@ class CRFLabels(BaseStage):
 
     def label_split(self, ctx: PipelineContext) -> str:
         if self.split == 'auto':
-            return ctx.split('cam' if ctx.setting('refine') == 'crf' else
-                             'seed')
+            trained = ctx.setting('refine') in ('crf', 'crf+merge')
+            return ctx.split('cam' if trained else 'seed')
         return ctx.split(self.split)
 
     def check(self, ctx: PipelineContext) -> None:
