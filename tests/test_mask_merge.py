@@ -14,7 +14,8 @@ from mmwsss.pseudo_labels.mask_proposals import (generate_mask_proposals,
                                                  generate_merged_labels,
                                                  load_masks, save_masks)
 from mmwsss.pseudo_labels.mask_sources import SAMMasks, SuperpixelMasks
-from mmwsss.utils.errors import (InputFileNotFoundError, InputValueError,
+from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
+                                 InputValueError,
                                  SettingsChangedError)
 
 
@@ -183,3 +184,69 @@ def test_sam_masks_through_segment_anything(tmp_path):
     masks = source(image)
     assert masks.dtype == bool and masks.shape[1:] == (60, 80)
     assert len(masks) > 0
+
+
+def test_pipeline_merges_crf_labels_with_superpixels(tiny_data, tmp_path):
+    """The demo pipeline config on CAM files made from the true objects:
+    the CRF labels, the superpixel cache and the merged labels of the seed
+    split, with a quality floor; a rerun does nothing again; a SAM source
+    whose checkpoint is missing fails before any stage runs."""
+    from scipy import ndimage as nd
+
+    from mmwsss.cams import save_cam_file
+    from mmwsss.pipeline import PipelineRunner
+    from mmwsss.pipeline.configs import build_pipeline_config
+
+    # Blurred objects as the CAMs: their edges are what the CRF and the
+    # merge must find.
+    cam_dir = str(tmp_path / 'cams')
+    os.makedirs(cam_dir)
+    split = osp.join(tiny_data, 'ImageSets', 'Segmentation', 'train.txt')
+    for img_id in open(split).read().split():
+        mask = np.asarray(Image.open(
+            osp.join(tiny_data, 'SegmentationClass', img_id + '.png')))
+        keys = [k for k in range(3) if (mask == k + 1).any()]
+        maps = [nd.gaussian_filter((mask == k + 1).astype(np.float32), 6)
+                for k in keys]
+        save_cam_file(osp.join(cam_dir, img_id + '.npy'), keys,
+                      np.stack([m / m.max() for m in maps]))
+    cfg = build_pipeline_config(method='cam', preset='demo')
+    cfg.stages['{seed}/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
+    path = str(tmp_path / 'merge_pipeline.py')
+    cfg.dump(path)
+    work_dir = str(tmp_path / 'run')
+    targets = ['crf_eval', 'crf_merge_eval']
+
+    def run(work_dir):
+        cfg = build_pipeline_config(path)
+        return PipelineRunner(cfg, tiny_data, work_dir, num_workers=0,
+                              targets=targets).run()
+
+    results = run(work_dir)
+    crf, merged = results['crf_eval'], results['crf_merge_eval']
+    # Superpixels bring the labels closer to the objects than the CRF.
+    assert merged['miou'] > crf['miou'] > 85
+    labels = os.listdir(osp.join(work_dir, 'crf_merge_labels'))
+    assert len([n for n in labels if n.endswith('.png')]) == 24
+    masks = os.listdir(osp.join(work_dir, 'masks', 'proposals'))
+    assert len([n for n in masks if n.endswith('.npz')]) == 24
+    stamp = os.path.getmtime(osp.join(work_dir, 'crf_merge_labels',
+                                      labels[0]))
+    again = run(work_dir)
+    assert again['crf_merge_eval']['miou'] == merged['miou']
+    assert os.path.getmtime(osp.join(work_dir, 'crf_merge_labels',
+                                     labels[0])) == stamp
+
+    # Two keys of one stage are refused, not one silently dropped.
+    twice = build_pipeline_config(path)
+    twice.stages['cam/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
+    with pytest.raises(InputKeyError, match="both name stage 'cam/cams'"):
+        PipelineRunner(twice, tiny_data, str(tmp_path / 'twice'))
+
+    cfg.mask_source = dict(type='SAMMasks',
+                           checkpoint=str(tmp_path / 'sam_vit_h.pth'))
+    cfg.dump(path)
+    fresh = str(tmp_path / 'fresh')
+    with pytest.raises(InputFileNotFoundError, match='sam_vit_h.pth'):
+        run(fresh)
+    assert not osp.exists(fresh)

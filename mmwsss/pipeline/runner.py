@@ -121,7 +121,7 @@ class PipelineRunner:
         the stages they stand for. A key the config sets beside a composite
         that makes it changes the made stage: with a ``type`` it replaces
         it, without one its settings update the made ones."""
-        made, given = {}, {}
+        made, given, written = {}, {}, {}
         pending = [(key, spec, False) for key, spec in stages.items()]
         while pending:
             key, spec, generated = pending.pop(0)
@@ -130,8 +130,16 @@ class PipelineRunner:
             spec = dict(spec)
             # Set by mmengine on configs inherited through 'mmwsss::'.
             spec.pop('_scope_', None)
+            config_key = key
             key = self._relocate(format_setting(key, self.variables,
                                                 'stages'))
+            if not generated:
+                # 'cam/cams' beside '{seed}/cams' would silently drop one.
+                if key in written:
+                    raise InputKeyError(
+                        f'stages[{written[key]!r}] and stages[{config_key!r}]'
+                        f' both name stage {key!r}; keep one of them')
+                written[key] = config_key
             cls = STAGES.get(spec['type']) if 'type' in spec else None
             if cls is not None and getattr(cls, 'expand', None) is not None:
                 spec = self._format_spec(key, cls, spec)
