@@ -2,6 +2,7 @@
 and the CAM and CAA maths against a literal re-typing of CLIP-ES's
 ``generate_cams_voc12.py`` (with its modified ``clip/model.py``,
 pytorch-grad-cam's ``GradCAM`` and ``utils.scoremap2bbox``)."""
+import os
 import os.path as osp
 
 import clip
@@ -321,10 +322,11 @@ def test_a_missing_clip_checkpoint_names_the_file_and_the_converter(
         model.init_weights()
 
 
-def test_clip_es_writes_cam_files_at_voc_size_on_the_cpu(tmp_path):
-    """The shipped VOC config, ViT-B/16 at full size with random weights
-    converted from OpenAI's package, one 500 x 500 image through
-    tools/make_cams.py with no checkpoint argument."""
+@pytest.fixture(scope='module')
+def vit_b16_checkpoint(tmp_path_factory):
+    """OpenAI's ViT-B/16 CLIP at full size with random weights, saved as
+    OpenAI's state dict and converted by tools/model_converters."""
+    tmp_path = tmp_path_factory.mktemp('clip_vit_b16')
     torch.manual_seed(4)
     reference = CLIP(
         embed_dim=512,
@@ -341,6 +343,14 @@ def test_clip_es_writes_cam_files_at_voc_size_on_the_cpu(tmp_path):
     torch.save(reference.state_dict(), src)
     dst = str(tmp_path / 'clip_vit-b16_openai.pth')
     run_tool('model_converters/clip2mmwsss.py', src, dst)
+    return dst
+
+
+def test_clip_es_writes_cam_files_at_voc_size_on_the_cpu(
+        vit_b16_checkpoint, tmp_path):
+    """The shipped VOC config with ViT-B/16 at full size, one 500 x 500
+    image, with no checkpoint argument."""
+    dst = vit_b16_checkpoint
     root = str(tmp_path / 'data')
     make_demo_dataset(root, num_train=1, num_val=0, image_size=500,
                       num_classes=2)
@@ -361,7 +371,82 @@ def test_clip_es_writes_cam_files_at_voc_size_on_the_cpu(tmp_path):
         progress=False)
     assert written == 1
     cam = load_cam_file(next(iter(sorted(
-        osp.join(out_dir, f) for f in __import__('os').listdir(out_dir)
+        osp.join(out_dir, f) for f in os.listdir(out_dir)
         if f.endswith('.npy')))))
     assert cam['high_res'].shape[1:] == (500, 500)
     assert cam['high_res'].max() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_confident_crf_labels_match_clip_es():
+    """``eval_cam_with_crf.py``: CRF over [(1 - max CAM) ** 1; CAMs], 255
+    below a confidence of 0.95 (on an RGB image; CLIP-ES passes a
+    mean-subtracted BGR image cast to uint8, see the README)."""
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_softmax
+
+    from mmwsss.pseudo_labels import confident_crf_label
+
+    rng = np.random.default_rng(5)
+    image = (rng.random((20, 30, 3)) * 255).astype(np.uint8)
+    cams = np.zeros((2, 20, 30), np.float32)
+    cams[0, 2:12, 3:15] = 0.9
+    cams[1, 8:18, 12:28] = 0.7
+    cams = np.clip(cams + rng.random(cams.shape).astype(np.float32) * 0.2,
+                   0, 1)
+    keys = np.array([4, 11])
+
+    bg_score = np.power(1 - np.max(cams, axis=0, keepdims=True), 1)
+    prob = np.concatenate((bg_score, cams), axis=0)
+    C, H, W = prob.shape
+    U = unary_from_softmax(prob)
+    U = np.ascontiguousarray(U)
+    d = dcrf.DenseCRF2D(W, H, C)
+    d.setUnaryEnergy(U)
+    d.addPairwiseGaussian(sxy=1, compat=3)
+    d.addPairwiseBilateral(sxy=67, srgb=3,
+                           rgbim=np.ascontiguousarray(image), compat=4)
+    Q = np.array(d.inference(10)).reshape((C, H, W))
+    label = np.pad(keys + 1, (1, 0), mode='constant')[np.argmax(Q, axis=0)]
+    label[np.max(Q, axis=0) < 0.95] = 255
+    np.testing.assert_array_equal(confident_crf_label(cams, keys, image),
+                                  label.astype(np.uint8))
+
+
+def test_clip_es_pipeline_runs_without_training(vit_b16_checkpoint,
+                                                tiny_data, tmp_path):
+    """CLIP-ES's pipeline stages on the demo preset: no training stage,
+    CAM files of the train split, seeds, CLIP-ES's confident CRF labels;
+    a missing CLIP checkpoint is named before any stage runs."""
+    from mmwsss.pipeline import PipelineRunner
+    from mmwsss.pipeline.configs import build_pipeline_config
+
+    path = tmp_path / 'clip_es_demo.py'
+    path.write_text(
+        f"_base_ = '{REPO_ROOT}/configs/_base_/pipelines/demo.py'\n"
+        "method = 'clip_es'\nseed = 'clip_es'\nrefine = 'crf'\n"
+        "seed_config = 'clip_es/clip-es_vit-b16_voc12.py'\n"
+        "seed_cfg_options = {'model.init_cfg.checkpoint': "
+        f"'{vit_b16_checkpoint}', "
+        "'model.class_names': ['beetle', 'fish', 'bird']}\n"
+        "stages = {'{seed}/train': dict(type='PretrainedModel'),\n"
+        "          'crf_labels': dict(settings=dict(mode='confident_crf'))}"
+        "\n")
+    targets = ['clip_es/summary', 'crf_eval']
+    cfg = build_pipeline_config(str(path))
+    work_dir = str(tmp_path / 'run')
+    results = PipelineRunner(cfg, tiny_data, work_dir, num_workers=0,
+                             targets=targets).run()
+    summary = results['clip_es/summary']
+    assert summary['checkpoint'] is None and summary['seed_miou'] > 0
+    cams = [n for n in os.listdir(summary['cam_dir']) if n.endswith('.npy')]
+    assert len(cams) == 24
+    labels = results['crf_eval']
+    assert 0 < labels['miou'] <= 100
+    assert not osp.exists(osp.join(work_dir, 'clip_es', 'classifier'))
+
+    cfg.seed_cfg_options['model.init_cfg.checkpoint'] = str(
+        tmp_path / 'none.pth')
+    fresh = str(tmp_path / 'fresh')
+    with pytest.raises(InputFileNotFoundError, match='none.pth.*clip2mmwsss'):
+        PipelineRunner(cfg, tiny_data, fresh, targets=targets).run()
+    assert not osp.exists(fresh)

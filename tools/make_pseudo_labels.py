@@ -86,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
         help='IRN-style labels: 255 between --low-threshold and '
         '--fg-threshold (default: off)')
     parser.add_argument(
+        '--confident-crf',
+        action='store_true',
+        help="CLIP-ES's pseudo masks: CRF over the power background at "
+        '--alpha (CLIP-ES: 1), 255 where its confidence is below '
+        "--min-confidence (default: off; the config's pseudo_label_cfg "
+        'holds both for CLIP-ES)')
+    parser.add_argument(
+        '--min-confidence',
+        type=float,
+        help='CRF confidence below which --confident-crf ignores a pixel '
+        "(default: the config's pseudo_label_cfg.min_confidence, else "
+        f"{D['min_confidence']})")
+    parser.add_argument(
         '--affinity-labels',
         action='store_true',
         help='AffinityNet (PSA) training labels: CRF of the power '
@@ -139,12 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def label_mode(args: argparse.Namespace) -> str:
-    """``'argmax'``, ``'confident'`` or ``'psa_affinity'``."""
-    if args.affinity_labels and args.confident_region:
-        raise InputValueError('choose one of --confident-region and '
-                              '--affinity-labels')
+    """``'argmax'``, ``'confident'``, ``'psa_affinity'`` or
+    ``'confident_crf'``."""
+    chosen = [flag for flag, on in (
+        ('--confident-region', args.confident_region),
+        ('--affinity-labels', args.affinity_labels),
+        ('--confident-crf', args.confident_crf)) if on]
+    if len(chosen) > 1:
+        raise InputValueError(f'choose one of {" and ".join(chosen)}')
     return 'psa_affinity' if args.affinity_labels else \
-        'confident' if args.confident_region else 'argmax'
+        'confident' if args.confident_region else \
+        'confident_crf' if args.confident_crf else 'argmax'
 
 
 def main(argv: Optional[List[str]] = None) -> Optional[dict]:
@@ -173,7 +191,8 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
             fg_threshold=args.fg_threshold,
             low_threshold=args.low_threshold,
             low_alpha=args.low_alpha,
-            high_alpha=args.high_alpha),
+            high_alpha=args.high_alpha,
+            min_confidence=args.min_confidence),
         cam_dir=args.cam_dir,
         splits=(args.split, eval_split),
         cfg=cfg)
@@ -183,8 +202,8 @@ def main(argv: Optional[List[str]] = None) -> Optional[dict]:
     print(format_sources(shown, sources))
     crf = dict(CRF_DEFAULTS, iterations=args.crf_iterations) \
         if args.crf else None
-    if args.affinity_labels:
-        # Always CRF-refined, with PSA's own settings.
+    if args.affinity_labels or mode == 'confident_crf':
+        # Always CRF-refined, with PSA's or CLIP-ES's own settings.
         crf = None
     written = generate_pseudo_labels(
         args.cam_dir,

@@ -17,3 +17,8 @@ model = dict(
         'motorbike', 'person with clothes,people,human', 'pottedplant',
         'sheep', 'sofa', 'train', 'tvmonitor screen'
     ])
+# CLIP-ES's pseudo masks (eval_cam_with_crf.py), for make_pseudo_labels
+# --confident-crf and the pipeline: background (1 - max CAM) ** 1, its CRF
+# (mmwsss.pseudo_labels.CLIP_ES_CRF) and pixels below a confidence of 0.95
+# ignored.
+pseudo_label_cfg = dict(alpha=1.0, min_confidence=0.95)

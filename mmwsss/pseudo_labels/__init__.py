@@ -1,7 +1,8 @@
 from .crf import (CRF_DEFAULTS, PSA_CRF_DEFAULTS, crf_refine_labels,
                   crf_refine_scores)
 from .generate import generate_pseudo_labels, load_saliency, pseudo_label_for
-from .labels import (IGNORE_INDEX, SALIENCY_DEFAULTS, background_score,
+from .labels import (CLIP_ES_CRF, IGNORE_INDEX, SALIENCY_DEFAULTS,
+                     background_score, confident_crf_label,
                      confident_region_label, label_from_cams,
                      psa_affinity_label, saliency_label)
 from .random_walk_labels import (RANDOM_WALK_DEFAULTS,
@@ -11,7 +12,7 @@ from .settings import (PSEUDO_LABEL_DEFAULTS, find_seed_eval, format_sources,
                        resolve_pseudo_label_settings, seed_eval_path)
 
 __all__ = [
-    'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS', 'IGNORE_INDEX', 'crf_refine_scores',
+    'CLIP_ES_CRF', 'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS', 'confident_crf_label', 'IGNORE_INDEX', 'crf_refine_scores',
     'psa_affinity_label', 'background_score',
     'confident_region_label', 'crf_refine_labels', 'generate_pseudo_labels',
     'label_from_cams', 'pseudo_label_for', 'RANDOM_WALK_DEFAULTS',

@@ -9,4 +9,5 @@ PSEUDO_LABEL_DEFAULTS = dict(
     fg_threshold=0.30,
     low_threshold=0.05,
     low_alpha=4.0,
-    high_alpha=32.0)
+    high_alpha=32.0,
+    min_confidence=0.95)

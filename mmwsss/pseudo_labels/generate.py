@@ -17,7 +17,8 @@ from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,
 from mmwsss.utils.parallel import parallel_map
 from mmwsss.utils.errors import InputKeyError, InputValueError
 from .defaults import PSEUDO_LABEL_DEFAULTS as _DEFAULTS
-from .labels import (SALIENCY_DEFAULTS, confident_region_label,
+from .labels import (SALIENCY_DEFAULTS, confident_crf_label,
+                     confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
 
 
@@ -54,9 +55,12 @@ def pseudo_label_for(cam_path: str,
                      low_alpha: float = _DEFAULTS['low_alpha'],
                      high_alpha: float = _DEFAULTS['high_alpha'],
                      saliency_path: Optional[str] = None,
-                     saliency_cfg: Optional[dict] = None) -> np.ndarray:
+                     saliency_cfg: Optional[dict] = None,
+                     min_confidence: float = _DEFAULTS['min_confidence']
+                     ) -> np.ndarray:
     """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
-    needs_image = crf is not None or mode == 'psa_affinity'
+    needs_image = crf is not None or mode in ('psa_affinity',
+                                              'confident_crf')
     image = read_rgb(image_path) if needs_image else None
     shape = image.shape[:2] if image is not None else None
     cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
@@ -76,9 +80,12 @@ def pseudo_label_for(cam_path: str,
     if mode == 'psa_affinity':
         return psa_affinity_label(cams, keys, image, low_alpha, high_alpha,
                                   crf)
+    if mode == 'confident_crf':
+        return confident_crf_label(cams, keys, image, alpha, min_confidence,
+                                   crf)
     raise InputValueError(
-        f"mode must be 'argmax', 'confident' or 'psa_affinity', "
-        f'got {mode!r}')
+        f"mode must be 'argmax', 'confident', 'psa_affinity' or "
+        f"'confident_crf', got {mode!r}")
 
 
 def check_saliency_settings(mode: str,
@@ -101,7 +108,8 @@ def check_saliency_settings(mode: str,
 _MODE_SETTINGS = dict(
     argmax=('bg_mode', 'bg_threshold', 'alpha', 'crf'),
     confident=('fg_threshold', 'low_threshold', 'crf'),
-    psa_affinity=('low_alpha', 'high_alpha', 'crf'))
+    psa_affinity=('low_alpha', 'high_alpha', 'crf'),
+    confident_crf=('alpha', 'min_confidence', 'crf'))
 
 
 def label_folder_settings(settings: dict, cam_dir: str, data_root: str,
@@ -160,6 +168,8 @@ def generate_pseudo_labels(cam_dir: str,
                            images: Optional[Dict[str, str]] = None,
                            saliency_dir: Optional[str] = None,
                            saliency_cfg: Optional[dict] = None,
+                           min_confidence: float = _DEFAULTS[
+                               'min_confidence'],
                            overwrite: bool = False) -> int:
     """Turn IRN-format CAM files into palette PNG pseudo labels.
 
@@ -179,7 +189,10 @@ def generate_pseudo_labels(cam_dir: str,
             IRN's confident regions with 255 between ``low_threshold`` and
             ``fg_threshold``; ``'psa_affinity'``: AffinityNet's labels from
             the power-background CRF maps at ``low_alpha`` and
-            ``high_alpha`` (``crf`` then overrides ``PSA_CRF_DEFAULTS``).
+            ``high_alpha`` (``crf`` then overrides ``PSA_CRF_DEFAULTS``);
+            ``'confident_crf'``: CLIP-ES's CRF over the power background
+            at ``alpha`` with pixels below ``min_confidence`` ignored
+            (``crf`` overrides ``CLIP_ES_CRF``).
         bg_mode (str): ``'constant'`` or ``'power'`` background score.
         bg_threshold (float): Constant background score.
         alpha (float): Exponent of the power background score.
@@ -206,6 +219,8 @@ def generate_pseudo_labels(cam_dir: str,
             are checked to exist before any label is written.
         saliency_cfg (dict, optional): Overrides of ``SALIENCY_DEFAULTS``
             (OAA's unsure-pixel rules).
+        min_confidence (float): ``'confident_crf'``: CRF confidence below
+            which a pixel is ignored.
         overwrite (bool): Start over a folder made under other settings.
 
     Returns:
@@ -233,7 +248,8 @@ def generate_pseudo_labels(cam_dir: str,
         num_classes=num_classes,
         low_alpha=low_alpha,
         high_alpha=high_alpha,
-        saliency_cfg=saliency_cfg)
+        saliency_cfg=saliency_cfg,
+        min_confidence=min_confidence)
     if saliency_dir is not None:
         # Checked before the output folder is made or touched.
         require_files(saliency_dir, ids, '.png',
@@ -255,7 +271,7 @@ def generate_pseudo_labels(cam_dir: str,
               f'already in {out_dir}; writing {len(pending)}')
     if not pending:
         return 0
-    if crf is not None or mode == 'psa_affinity':
+    if crf is not None or mode in ('psa_affinity', 'confident_crf'):
         # The CRF reads every image: find a bad one before the work starts.
         for img_id in pending:
             check_image_file(images[img_id])

@@ -228,3 +228,46 @@ def psa_affinity_label(cams: np.ndarray,
     label[strong_bg == 0] = IGNORE_INDEX
     label[weak_bg == 0] = 0
     return label.astype(np.uint8)
+
+
+#: CLIP-ES's ``eval_cam_with_crf.py``: its CRF (deeplab-pytorch's
+#: ``DenseCRF``) and the confidence below which a pixel is ignored.
+CLIP_ES_CRF = dict(
+    iterations=10,
+    gaussian_sxy=1,
+    gaussian_compat=3,
+    bilateral_sxy=67,
+    bilateral_srgb=3,
+    bilateral_compat=4)
+
+
+def confident_crf_label(cams: np.ndarray,
+                        keys: Sequence[int],
+                        image: np.ndarray,
+                        alpha: float = 1.0,
+                        min_confidence: float = 0.95,
+                        crf: Optional[dict] = None) -> np.ndarray:
+    """CLIP-ES's pseudo masks (Lin et al., CVPR 2023,
+    ``eval_cam_with_crf.py``): a dense CRF over the background score
+    ``(1 - max CAM) ** alpha`` and the CAMs as they are (not normalised to
+    sum 1), its argmax, and 255 where the CRF's highest marginal is below
+    ``min_confidence`` (its confidence-guided ignore).
+
+    Args:
+        cams (np.ndarray): ``[n, H, W]`` CAMs in [0, 1].
+        keys (Sequence[int]): Their 0-based classes.
+        image (np.ndarray): ``[H, W, 3]`` uint8 RGB image.
+        alpha (float): Background power (CLIP-ES: 1).
+        min_confidence (float): Ignored below it (CLIP-ES: 0.95).
+        crf (dict, optional): Overrides of :data:`CLIP_ES_CRF`.
+
+    Returns:
+        np.ndarray: ``[H, W]`` uint8, 255 = unsure.
+    """
+    bg = background_score(cams, 'power', alpha=alpha)
+    scores = np.concatenate([bg[None], cams]).astype(np.float32)
+    prob = crf_refine_scores(image, scores, **dict(CLIP_ES_CRF,
+                                                   **(crf or {})))
+    label = to_class_labels(prob.argmax(axis=0), keys).astype(np.uint8)
+    label[prob.max(axis=0) < min_confidence] = IGNORE_INDEX
+    return label

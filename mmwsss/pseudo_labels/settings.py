@@ -25,7 +25,10 @@ _CONFIG_KEYS = dict(
         low_threshold=[('ir_label_cfg', 'bg_threshold')]),
     psa_affinity=dict(
         low_alpha=[('affinity_label_cfg', 'low_alpha')],
-        high_alpha=[('affinity_label_cfg', 'high_alpha')]))
+        high_alpha=[('affinity_label_cfg', 'high_alpha')]),
+    confident_crf=dict(
+        alpha=[('pseudo_label_cfg', 'alpha')],
+        min_confidence=[('pseudo_label_cfg', 'min_confidence')]))
 
 
 def seed_eval_path(cam_dir: str, split: str) -> str:

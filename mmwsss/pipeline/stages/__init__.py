@@ -15,6 +15,7 @@ from .merge_cams import MergeCAMs
 from .merge_labels import MergeLabels
 from .mine_regions import MineRegions
 from .pipeline_summary import PipelineSummary
+from .pretrained_model import PretrainedModel
 from .psa_alpha_sweep import PSAAlphaSweep
 from .random_walk import RandomWalk
 from .refinement_summary import RefinementSummary
@@ -32,9 +33,10 @@ from .train_segmentor import TrainSegmentor
 __all__ = [
     'AdversarialErasing', 'AffinityTrainingLabels', 'BoundaryEvaluation',
     'CAMFolder', 'CRFLabels', 'ErasedCAMs', 'ErasedClassifier',
-    'ErasingSummary', 'Figures', 'LabelEvaluation', 'MakeCAMs', 'MaskProposals', 'MergeCAMs', 'MergeLabels',
-    'MineRegions', 'PSAAlphaSweep', 'PipelineSummary', 'RandomWalk',
-    'RefinementSummary', 'SEC', 'SECCues', 'SECLabels', 'SECSummary',
-    'ScoreLabels', 'SeedEvaluation', 'SeedSummary', 'TrainAffinityNet',
+    'ErasingSummary', 'Figures', 'LabelEvaluation', 'MakeCAMs',
+    'MaskProposals', 'MergeCAMs', 'MergeLabels', 'MineRegions',
+    'PipelineSummary', 'PretrainedModel', 'PSAAlphaSweep', 'RandomWalk',
+    'RefinementSummary', 'ScoreLabels', 'SEC', 'SECCues', 'SECLabels',
+    'SECSummary', 'SeedEvaluation', 'SeedSummary', 'TrainAffinityNet',
     'TrainClassifier', 'TrainSegmentor'
 ]

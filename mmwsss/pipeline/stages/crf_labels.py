@@ -2,7 +2,8 @@
 import os.path as osp
 from typing import Dict, List, Optional
 
-from mmwsss.pseudo_labels import (CRF_DEFAULTS, generate_pseudo_labels,
+from mmwsss.pseudo_labels import (CLIP_ES_CRF, CRF_DEFAULTS,
+                                  generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
 from mmwsss.utils.errors import InputFileNotFoundError
 from ..base import BaseStage, PipelineContext, check_choice
@@ -74,7 +75,10 @@ class CRFLabels(BaseStage):
             cfg = seed_method_config(ctx)
         settings, _ = resolve_pseudo_label_settings(
             mode, overrides, cfg=cfg)
-        settings.update(mode=mode, crf=CRF_DEFAULTS)
+        # CLIP-ES's CRF runs over scores, with its own constants.
+        settings.update(
+            mode=mode,
+            crf=CLIP_ES_CRF if mode == 'confident_crf' else CRF_DEFAULTS)
         settings.update(overrides)
         if settings.get('saliency_dir') is not None:
             settings['saliency_dir'] = osp.abspath(settings['saliency_dir'])
