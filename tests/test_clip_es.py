@@ -297,6 +297,14 @@ def test_images_batched_together_get_their_own_cams(models):
     for image, keys, cams in zip(images, labels, together):
         alone = model.image_cams(image[None], [keys])[0]
         torch.testing.assert_close(cams, alone, atol=1e-5, rtol=0)
+    # CLIP-ES's loop, one backward pass per class, gives the same maps.
+    model.test_cfg.update(classes_per_backward=1)
+    try:
+        looped = model.image_cams(images, labels)
+    finally:
+        model.test_cfg.update(classes_per_backward=None)
+    for cams, loop in zip(together, looped):
+        torch.testing.assert_close(cams, loop, atol=1e-5, rtol=0)
 
 
 def test_bad_class_names_are_named():

@@ -250,3 +250,23 @@ def test_pipeline_merges_crf_labels_with_superpixels(tiny_data, tmp_path):
     with pytest.raises(InputFileNotFoundError, match='sam_vit_h.pth'):
         run(fresh)
     assert not osp.exists(fresh)
+
+
+def test_merge_tool_caches_merges_and_evaluates(tiny_data, tmp_path):
+    from conftest import run_tool
+    out_dir = tmp_path / 'merged'
+    run_tool('merge_masks.py', 'configs/mask_merge/slic_merge_demo.py',
+             '--labels', osp.join(tiny_data, 'SegmentationClass'),
+             '--data-root', tiny_data, '--mask-dir', tmp_path / 'masks',
+             '--out-dir', out_dir, '--num-workers', 1)
+    import json
+    result = json.load(open(out_dir / 'pseudo_eval_train.json'))
+    assert result['miou'] > 90
+    # SAM without its checkpoint: one line naming the file and the release.
+    stderr = run_tool('merge_masks.py',
+                      'configs/mask_merge/sam-vit-h_merge_voc12.py',
+                      '--labels', out_dir, '--data-root', tiny_data,
+                      '--mask-dir', tmp_path / 'sam', '--out-dir',
+                      tmp_path / 'sam_out', expect_ok=False)
+    assert 'sam_vit_h_4b8939.pth' in stderr and 'Traceback' not in stderr
+    assert not osp.exists(tmp_path / 'sam')

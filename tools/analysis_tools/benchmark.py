@@ -661,6 +661,70 @@ def format_random_walk_benchmark(result: dict) -> str:
     ])
 
 
+def benchmark_clip_es(config: str = 'clip_es/clip-es_vit-b16_voc12.py',
+                      checkpoint: Optional[str] = None,
+                      image_size: Tuple[int, int] = (375, 500),
+                      classes_per_image: int = 3,
+                      num_images: int = 2,
+                      device: Optional[str] = None) -> dict:
+    """CLIP-ES's CAMs (with CAA) of VOC-size images: images per second of
+    one backward pass for all classes of an image (mmwsss) against one per
+    class (CLIP-ES's ``generate_cams_voc12.py`` loop), and the largest
+    difference of their maps. Random weights unless ``checkpoint`` (the
+    converted CLIP) is given: the timing does not depend on them."""
+    device = default_device(device)
+    cfg = load_config(config)
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model).to(device).eval()
+    if checkpoint is not None:
+        model.init_cfg = dict(type='Pretrained', checkpoint=checkpoint)
+        model.init_weights()
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randn(num_images, 1, 3, *image_size,
+                         generator=generator).to(device)
+    labels = [
+        torch.randperm(model.num_classes, generator=generator)
+        [:classes_per_image].to(device) for _ in range(num_images)
+    ]
+    result = dict(config=config, image_size=list(image_size),
+                  classes_per_image=classes_per_image,
+                  num_images=num_images, device=device)
+    maps = {}
+    for name, per_backward in (('batched', None), ('per_class_loop', 1)):
+        model.test_cfg.update(classes_per_backward=per_backward)
+        model.image_cams(images[0], labels[:1])  # warm-up
+        seconds, outputs = timed(device, lambda: [
+            model.image_cams(image, [keys])[0]
+            for image, keys in zip(images, labels)
+        ])
+        maps[name] = outputs
+        result[name] = dict(seconds=seconds,
+                            images_per_second=num_images / seconds)
+    model.test_cfg.update(classes_per_backward=None)
+    result['speedup'] = result['per_class_loop']['seconds'] / \
+        result['batched']['seconds']
+    result['max_difference'] = max(
+        float((a - b).abs().max())
+        for a, b in zip(maps['batched'], maps['per_class_loop']))
+    return result
+
+
+def format_clip_es_benchmark(result: dict) -> str:
+    table = PrettyTable(['CLIP-ES CAMs + CAA', 'images / s', 's'])
+    for name, label in (('batched', 'one backward for all classes'),
+                        ('per_class_loop', "one per class (CLIP-ES's)")):
+        table.add_row([label, f"{result[name]['images_per_second']:.2f}",
+                       f"{result[name]['seconds']:.2f}"])
+    height, width = result['image_size']
+    return '\n'.join([
+        f"{result['num_images']} images of {height}x{width}, "
+        f"{result['classes_per_image']} classes each, on "
+        f"{result['device']}: {result['speedup']:.2f}x, maps differ by at "
+        f"most {result['max_difference']:.1e}",
+        table.get_string()
+    ])
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -722,6 +786,20 @@ def parse_args():
     walk.add_argument('--repeats', type=int, default=3)
     walk.add_argument('--dense-threads', type=int, help="default: torch's")
     walk.add_argument('--walk-threads', type=int, help="default: torch's")
+    clip_es = parser.add_argument_group(
+        'CLIP-ES', 'with --clip-es, only CLIP-ES\'s CAMs are timed')
+    clip_es.add_argument(
+        '--clip-es',
+        action='store_true',
+        help="time CLIP-ES's CAMs: one backward pass for all classes "
+        "against CLIP-ES's loop of one per class")
+    clip_es.add_argument(
+        '--clip-es-config', default='clip_es/clip-es_vit-b16_voc12.py')
+    clip_es.add_argument(
+        '--clip-checkpoint',
+        help='the converted CLIP checkpoint (default: random weights)')
+    clip_es.add_argument('--clip-es-images', type=int, default=2)
+    clip_es.add_argument('--classes-per-image', type=int, default=3)
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -737,6 +815,19 @@ def _size(text):
 
 def main():
     args = parse_args()
+    if args.clip_es:
+        result = benchmark_clip_es(
+            args.clip_es_config,
+            args.clip_checkpoint,
+            args.image_sizes[0],
+            args.classes_per_image,
+            args.clip_es_images,
+            device=args.device)
+        print(format_clip_es_benchmark(result))
+        if args.out:
+            save_json(result, args.out)
+            print(f'written to {args.out}')
+        return
     if args.random_walk:
         result = benchmark_random_walk(
             args.image_sizes,

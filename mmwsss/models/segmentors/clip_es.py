@@ -80,7 +80,9 @@ class CLIPES(BaseModel):
         test_cfg (dict, optional): ``scales`` (CLIP-ES: ``(1.0, )``),
             ``flip`` (False), ``size_divisor`` (16: images are resized to
             the next multiple, bicubic), ``caa`` (True), ``caa_blocks`` (8),
-            ``caa_iterations`` (3), ``box_threshold`` (VOC 0.4, COCO 0.7).
+            ``caa_iterations`` (3), ``box_threshold`` (VOC 0.4, COCO 0.7),
+            ``classes_per_backward`` (None: all classes of a batch in one
+            backward pass; 1: CLIP-ES's loop, one pass per class).
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=
             ...)``: the converted OpenAI checkpoint
             (``tools/model_converters/clip2mmwsss.py``), loaded whole.
@@ -126,7 +128,8 @@ class CLIPES(BaseModel):
             caa=True,
             caa_blocks=8,
             caa_iterations=3,
-            box_threshold=0.4)
+            box_threshold=0.4,
+            classes_per_backward=None)
         self.test_cfg.update(test_cfg or {})
         self._text_features = None
         for param in self.parameters():
@@ -188,6 +191,29 @@ class CLIPES(BaseModel):
         return F.interpolate(
             images, size=size, mode='bicubic', align_corners=False)
 
+    def _last_block_scores(self, layer, tokens, labels, class_features,
+                           background_features, logit_scale):
+        """The last block on ``tokens``: its input norm's output (the
+        Grad-CAM target), its attention map, and each image's softmax
+        probabilities of its classes, concatenated."""
+        activation = layer.norm1(tokens)
+        mha = layer.attn
+        seq = activation.transpose(0, 1) if mha.batch_first else activation
+        out, weights = mha.attn(seq, seq, seq, need_weights=True)
+        if mha.batch_first:
+            out = out.transpose(0, 1)
+        x = tokens + mha.dropout_layer(mha.proj_drop(out))
+        x = layer.ffn(layer.norm2(x), identity=x)
+        # ln_post on every patch token, then their mean, projected.
+        image_features = F.normalize(
+            self.backbone.project(x[:, 1:]).mean(1), dim=-1)
+        scores = []
+        for feature, keys in zip(image_features, labels):
+            texts = torch.cat([class_features[keys], background_features])
+            probs = (logit_scale * feature @ texts.T).softmax(-1)
+            scores.append(probs[:len(keys)])
+        return activation, weights, torch.cat(scores)
+
     def grid_cams(self, images: Tensor, labels: Sequence[Tensor]
                   ) -> Tuple[List[Tensor], List[Optional[Tensor]]]:
         """CLIP-ES's CAMs on the patch grid of one forward pass.
@@ -214,36 +240,31 @@ class CLIPES(BaseModel):
                 attention_from=caa_from if self.test_cfg['caa'] else None)
         layer = backbone.layers[last]
         logit_scale = self.text_encoder.logit_scale.exp()
-        with torch.enable_grad():
-            tokens = tokens.detach().requires_grad_()
-            activation = layer.norm1(tokens)
-            # The block with its input norm's output as the Grad-CAM target.
-            mha = layer.attn
-            seq = activation.transpose(0, 1) if mha.batch_first \
-                else activation
-            out, weights = mha.attn(seq, seq, seq, need_weights=True)
-            if mha.batch_first:
-                out = out.transpose(0, 1)
-            x = tokens + mha.dropout_layer(mha.proj_drop(out))
-            x = layer.ffn(layer.norm2(x), identity=x)
-            # ln_post on every patch token, then their mean, projected.
-            image_features = F.normalize(
-                backbone.project(x[:, 1:]).mean(1), dim=-1)
-            scores = []
-            for feature, keys in zip(image_features, labels):
-                texts = torch.cat([class_features[keys],
-                                   background_features])
-                probs = (logit_scale * feature @ texts.T).softmax(-1)
-                scores.append(probs[:len(keys)])
-            scores = torch.cat(scores)
-            if len(scores):
-                grads, = torch.autograd.grad(
-                    scores,
-                    activation,
-                    grad_outputs=torch.eye(
-                        len(scores), device=scores.device,
-                        dtype=scores.dtype),
+        tokens = tokens.detach()
+        total = sum(len(keys) for keys in labels)
+        chunk = self.test_cfg.get('classes_per_backward') or max(total, 1)
+        grads = []
+        # One backward of the last block for every class of every image
+        # (``classes_per_backward`` None); CLIP-ES's loop reruns the block
+        # and backward once per class (1), which bounds the memory.
+        for start in range(0, total, chunk):
+            with torch.enable_grad():
+                inputs = tokens.requires_grad_()
+                activation, weights, scores = self._last_block_scores(
+                    layer, inputs, labels, class_features,
+                    background_features, logit_scale)
+                rows = torch.eye(
+                    total, device=scores.device,
+                    dtype=scores.dtype)[start:start + chunk]
+                grad, = torch.autograd.grad(
+                    scores, activation, grad_outputs=rows,
                     is_grads_batched=True)
+            grads.append(grad)
+        if not total:
+            activation, weights, _ = self._last_block_scores(
+                layer, tokens, labels, class_features, background_features,
+                logit_scale)
+        grads = torch.cat(grads) if grads else None
         if self.test_cfg['caa']:
             attention.append(weights.detach())
         cams, affinities, start = [], [], 0
