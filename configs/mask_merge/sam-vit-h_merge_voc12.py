@@ -4,7 +4,8 @@
 # segment-anything's defaults, which its scripts/amg.py (the mask folders
 # SAM_WSSS reads) uses.
 #   python tools/merge_masks.py configs/mask_merge/sam-vit-h_merge_voc12.py \
-#       --labels work_dirs/clip_es/crf_labels --data-root data/VOCdevkit/VOC2012 \
+#       --labels work_dirs/clip_es/crf_labels \
+#       --data-root data/VOCdevkit/VOC2012 \
 #       --split train_aug --mask-dir work_dirs/masks/sam_vit_h \
 #       --out-dir work_dirs/clip_es/sam_merged_labels
 mask_source = dict(

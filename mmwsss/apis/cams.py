@@ -123,9 +123,9 @@ def make_cams(config: Union[str, Config],
     num_classes = len(dataset.metainfo['classes']) - 1
     if num_classes != model.num_classes:
         raise InputValueError(
-            f'{checkpoint or config}: the model has {model.num_classes} classes but '
-            f'the dataset has {num_classes} foreground classes: the '
-            'checkpoint belongs to another dataset, or the config needs '
+            f'{checkpoint or config}: the model has {model.num_classes} '
+            f'classes but the dataset has {num_classes} foreground classes: '
+            'the checkpoint belongs to another dataset, or the config needs '
             f'--cfg-options model.cam_head.num_classes={num_classes}')
     return generate_cams(
         model,

@@ -134,7 +134,8 @@ def check_refine(cfg: Config) -> None:
     # A walk's stages come from its base (configs/_base_/pipelines), which
     # a preset without its configs (coco) does not inherit.
     walk = refine.split('+')[0] in ('irn', 'psa')
-    if (walk or refine.endswith('+merge')) and stage not in (cfg.get('stages', None) or {}):
+    merge = refine.endswith('+merge')
+    if (walk or merge) and stage not in (cfg.get('stages', None) or {}):
         raise InputValueError(
             f"refine {refine!r} has no {cfg.get('preset')!r} config: "
             f'{cfg.filename} has no stage {stage!r}; use refine=\'crf\'')

@@ -12,7 +12,8 @@ from .settings import (PSEUDO_LABEL_DEFAULTS, find_seed_eval, format_sources,
                        resolve_pseudo_label_settings, seed_eval_path)
 
 __all__ = [
-    'CLIP_ES_CRF', 'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS', 'confident_crf_label', 'IGNORE_INDEX', 'crf_refine_scores',
+    'CLIP_ES_CRF', 'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS',
+    'confident_crf_label', 'IGNORE_INDEX', 'crf_refine_scores',
     'psa_affinity_label', 'background_score',
     'confident_region_label', 'crf_refine_labels', 'generate_pseudo_labels',
     'label_from_cams', 'pseudo_label_for', 'RANDOM_WALK_DEFAULTS',

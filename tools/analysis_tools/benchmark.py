@@ -46,9 +46,10 @@ PRESETS = ('demo', 'voc', 'coco')
 # Methods without a training step of their own to time: Grad-CAM and
 # Grad-CAM++ read the CAM classifier's weights with another CAM rule, and
 # SEC trains a segmentor on cues that a CAM run must write first
-# (compare_methods reports its seconds per iteration). Adversarial erasing
-# is timed: one round's step is its classifier's.
-UNTIMED_METHODS = ('gradcam', 'gradcam++', 'sec')
+# (compare_methods reports its seconds per iteration); CLIP-ES trains
+# nothing (--clip-es times its CAMs). Adversarial erasing is timed: one
+# round's step is its classifier's.
+UNTIMED_METHODS = ('gradcam', 'gradcam++', 'sec', 'clip_es')
 
 
 def timed_methods(presets: Sequence[str] = PRESETS) -> List[str]:
@@ -751,7 +752,8 @@ def parse_args():
         nargs='+',
         choices=timed_methods(),
         help='seed methods to time (default: all but Grad-CAM, which trains '
-        'nothing, and SEC, which trains on a CAM run\'s cues: '
+        'nothing, CLIP-ES, whose CLIP is frozen, and SEC, which trains on '
+        'a CAM run\'s cues: '
         'compare_methods times it); none with --skip-training')
     parser.add_argument('--train-iters', type=int, default=10)
     parser.add_argument(

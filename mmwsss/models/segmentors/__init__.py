@@ -8,6 +8,7 @@ from .seam_classifier import SEAMClassifier
 from .sec_segmentor import SECSegmentor
 
 __all__ = [
-    'AffinityNet', 'CAMClassifier', 'CLIPES', 'CSEClassifier', 'IRNBoundaryNet',
+    'AffinityNet', 'CAMClassifier', 'CLIPES', 'CSEClassifier',
+    'IRNBoundaryNet',
     'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor'
 ]

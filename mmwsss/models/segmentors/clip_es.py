@@ -303,8 +303,8 @@ class CLIPES(BaseModel):
                     inputs = inputs.flip(-1)
                 cams, affinities = self.grid_cams(inputs, labels)
                 passes += 1
-                for index, (maps, affinity) in enumerate(zip(cams,
-                                                              affinities)):
+                for index, (maps, affinity) in enumerate(
+                        zip(cams, affinities)):
                     if affinity is not None:
                         maps = refine_with_affinity(
                             maps, affinity, self.test_cfg['box_threshold'])

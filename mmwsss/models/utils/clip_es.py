@@ -14,8 +14,8 @@ def minmax(maps: Tensor, eps: float = 1e-7) -> Tensor:
     ``[..., h, w]``: ``m - min``, then divided by ``eps + max``."""
     flat = maps.flatten(-2)
     maps = maps - flat.min(dim=-1).values[..., None, None]
-    return maps / (eps + maps.flatten(-2).max(dim=-1).values[..., None,
-                                                                None])
+    peak = maps.flatten(-2).max(dim=-1).values
+    return maps / (eps + peak[..., None, None])
 
 
 def attention_affinity(attention: Sequence[Tensor],
