@@ -7,14 +7,13 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from mmwsss.utils.progress import track_progress
 from mmwsss.cams import load_cam_file
 from mmwsss.datasets import dataset_type_of
 from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,
                           open_image, prepare_output_dir, read_rgb,
                           remove_stale_tmp_files, require_files,
                           save_palette_png)
-from mmwsss.utils.parallel import parallel_map
+from mmwsss.utils.parallel import map_tasks
 from mmwsss.utils.errors import InputKeyError, InputValueError
 from .defaults import PSEUDO_LABEL_DEFAULTS as _DEFAULTS
 from .labels import (SALIENCY_DEFAULTS, confident_crf_label,
@@ -282,11 +281,5 @@ def generate_pseudo_labels(cam_dir: str,
         out_dir=out_dir,
         settings=settings,
         saliency_dir=saliency_dir)
-    if num_workers > 1:
-        parallel_map(work, pending, num_workers, progress, [__name__])
-    elif progress:
-        track_progress(work, pending)
-    else:
-        for img_id in pending:
-            work(img_id)
+    map_tasks(work, pending, num_workers, progress, [__name__])
     return len(pending)

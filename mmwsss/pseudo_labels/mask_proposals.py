@@ -14,8 +14,8 @@ from mmwsss.utils import (atomic_write, check_image_file, fingerprint,
                           remove_stale_tmp_files, require_files,
                           save_palette_png)
 from mmwsss.utils.errors import InputValueError
-from mmwsss.utils.parallel import parallel_map
-from mmwsss.utils.progress import ProgressBar, track_progress
+from mmwsss.utils.parallel import map_tasks
+from mmwsss.utils.progress import ProgressBar
 from .labels import label_from_cams
 from .mask_merge import MERGE_DEFAULTS, merge_label_with_masks
 from .mask_sources import MASK_SOURCES
@@ -250,11 +250,5 @@ def generate_merged_labels(mask_dir: str,
         cam_settings=cam_settings,
         num_classes=num_classes,
         merge=merge)
-    if num_workers > 1:
-        parallel_map(work, pending, num_workers, progress, [__name__])
-    elif progress:
-        track_progress(work, pending)
-    else:
-        for img_id in pending:
-            work(img_id)
+    map_tasks(work, pending, num_workers, progress, [__name__])
     return len(pending)

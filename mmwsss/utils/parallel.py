@@ -9,7 +9,7 @@ the process exits."""
 import multiprocessing
 from typing import Callable, List, Sequence
 
-from .progress import ProgressBar
+from .progress import ProgressBar, track_progress
 
 
 def parallel_map(func: Callable,
@@ -50,3 +50,18 @@ def parallel_map(func: Callable,
     if bar is not None:
         print()
     return results
+
+
+def map_tasks(func: Callable,
+              tasks: Sequence,
+              num_workers: int,
+              progress: bool = True,
+              preload: Sequence[str] = ()) -> List:
+    """``[func(t) for t in tasks]``: on ``num_workers`` fork-server
+    processes (see :func:`parallel_map`) when there are more than one,
+    else in this process, with a progress bar when ``progress``."""
+    if num_workers > 1:
+        return parallel_map(func, tasks, num_workers, progress, preload)
+    if progress:
+        return track_progress(func, tasks)
+    return [func(task) for task in tasks]
