@@ -19,7 +19,7 @@ PRESETS = ('demo', 'voc', 'coco')
 #: What the labels a segmentor trains on can come from.
 REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa', 'psa+crf', 'sec',
                   'crf+merge', 'irn+merge', 'irn+crf+merge', 'psa+merge',
-                  'psa+crf+merge')
+                  'psa+crf+merge', 'par', 'par+merge')
 
 # The order in which tables list the methods that ship with mmwsss
 # (chronological families); a method added by a config alone comes after
@@ -134,8 +134,9 @@ def check_refine(cfg: Config) -> None:
     # A walk's stages come from its base (configs/_base_/pipelines), which
     # a preset without its configs (coco) does not inherit.
     walk = refine.split('+')[0] in ('irn', 'psa')
-    merge = refine.endswith('+merge')
-    if (walk or merge) and stage not in (cfg.get('stages', None) or {}):
+    # So are the merges' and PAR's (crf.py), which a user's config may lack.
+    own = refine.endswith('+merge') or refine == 'par'
+    if (walk or own) and stage not in (cfg.get('stages', None) or {}):
         raise InputValueError(
             f"refine {refine!r} has no {cfg.get('preset')!r} config: "
             f'{cfg.filename} has no stage {stage!r}; use refine=\'crf\'')

@@ -5,6 +5,7 @@ from .labels import (CLIP_ES_CRF, IGNORE_INDEX, SALIENCY_DEFAULTS,
                      background_score, confident_crf_label,
                      confident_region_label, label_from_cams,
                      psa_affinity_label, saliency_label)
+from .par_labels import PAR_LABEL_DEFAULTS, par_label
 from .random_walk_labels import (RANDOM_WALK_DEFAULTS,
                                  check_random_walk_settings,
                                  generate_random_walk_labels)
@@ -12,6 +13,7 @@ from .settings import (PSEUDO_LABEL_DEFAULTS, find_seed_eval, format_sources,
                        resolve_pseudo_label_settings, seed_eval_path)
 
 __all__ = [
+    'PAR_LABEL_DEFAULTS', 'par_label',
     'CLIP_ES_CRF', 'CRF_DEFAULTS', 'PSA_CRF_DEFAULTS',
     'confident_crf_label', 'IGNORE_INDEX', 'crf_refine_scores',
     'psa_affinity_label', 'background_score',

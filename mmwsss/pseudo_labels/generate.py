@@ -16,6 +16,7 @@ from mmwsss.utils import (check_image_file, fingerprint, folder_fingerprint,
 from mmwsss.utils.parallel import map_tasks
 from mmwsss.utils.errors import InputKeyError, InputValueError
 from .defaults import PSEUDO_LABEL_DEFAULTS as _DEFAULTS
+from .par_labels import PAR_LABEL_DEFAULTS, par_label
 from .labels import (SALIENCY_DEFAULTS, confident_crf_label,
                      confident_region_label,
                      label_from_cams, psa_affinity_label, saliency_label)
@@ -55,11 +56,11 @@ def pseudo_label_for(cam_path: str,
                      high_alpha: float = _DEFAULTS['high_alpha'],
                      saliency_path: Optional[str] = None,
                      saliency_cfg: Optional[dict] = None,
-                     min_confidence: float = _DEFAULTS['min_confidence']
-                     ) -> np.ndarray:
+                     min_confidence: float = _DEFAULTS['min_confidence'],
+                     par: Optional[dict] = None) -> np.ndarray:
     """The pseudo label of one image (see :func:`generate_pseudo_labels`)."""
     needs_image = crf is not None or mode in ('psa_affinity',
-                                              'confident_crf')
+                                              'confident_crf', 'par')
     image = read_rgb(image_path) if needs_image else None
     shape = image.shape[:2] if image is not None else None
     cam = load_cam_file(cam_path, num_classes=num_classes, shape=shape)
@@ -82,9 +83,11 @@ def pseudo_label_for(cam_path: str,
     if mode == 'confident_crf':
         return confident_crf_label(cams, keys, image, alpha, min_confidence,
                                    crf)
+    if mode == 'par':
+        return par_label(cams, keys, image, **(par or {}))
     raise InputValueError(
-        f"mode must be 'argmax', 'confident', 'psa_affinity' or "
-        f"'confident_crf', got {mode!r}")
+        f"mode must be 'argmax', 'confident', 'psa_affinity', "
+        f"'confident_crf' or 'par', got {mode!r}")
 
 
 def check_saliency_settings(mode: str,
@@ -108,7 +111,8 @@ _MODE_SETTINGS = dict(
     argmax=('bg_mode', 'bg_threshold', 'alpha', 'crf'),
     confident=('fg_threshold', 'low_threshold', 'crf'),
     psa_affinity=('low_alpha', 'high_alpha', 'crf'),
-    confident_crf=('alpha', 'min_confidence', 'crf'))
+    confident_crf=('alpha', 'min_confidence', 'crf'),
+    par=('par', ))
 
 
 def label_folder_settings(settings: dict, cam_dir: str, data_root: str,
@@ -169,6 +173,7 @@ def generate_pseudo_labels(cam_dir: str,
                            saliency_cfg: Optional[dict] = None,
                            min_confidence: float = _DEFAULTS[
                                'min_confidence'],
+                           par: Optional[dict] = None,
                            overwrite: bool = False) -> int:
     """Turn IRN-format CAM files into palette PNG pseudo labels.
 
@@ -220,6 +225,9 @@ def generate_pseudo_labels(cam_dir: str,
             (OAA's unsure-pixel rules).
         min_confidence (float): ``'confident_crf'``: CRF confidence below
             which a pixel is ignored.
+        par (dict, optional): ``'par'``: overrides of
+            ``PAR_LABEL_DEFAULTS`` (ToCo's PAR-refined labels of the two
+            background thresholds).
         overwrite (bool): Start over a folder made under other settings.
 
     Returns:
@@ -248,7 +256,9 @@ def generate_pseudo_labels(cam_dir: str,
         low_alpha=low_alpha,
         high_alpha=high_alpha,
         saliency_cfg=saliency_cfg,
-        min_confidence=min_confidence)
+        min_confidence=min_confidence,
+        par=None if mode != 'par' else dict(PAR_LABEL_DEFAULTS,
+                                            **(par or {})))
     if saliency_dir is not None:
         # Checked before the output folder is made or touched.
         require_files(saliency_dir, ids, '.png',
@@ -270,7 +280,7 @@ def generate_pseudo_labels(cam_dir: str,
               f'already in {out_dir}; writing {len(pending)}')
     if not pending:
         return 0
-    if crf is not None or mode in ('psa_affinity', 'confident_crf'):
+    if crf is not None or mode in ('psa_affinity', 'confident_crf', 'par'):
         # The CRF reads every image: find a bad one before the work starts.
         for img_id in pending:
             check_image_file(images[img_id])

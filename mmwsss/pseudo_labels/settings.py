@@ -28,7 +28,8 @@ _CONFIG_KEYS = dict(
         high_alpha=[('affinity_label_cfg', 'high_alpha')]),
     confident_crf=dict(
         alpha=[('pseudo_label_cfg', 'alpha')],
-        min_confidence=[('pseudo_label_cfg', 'min_confidence')]))
+        min_confidence=[('pseudo_label_cfg', 'min_confidence')]),
+    par={})
 
 
 def seed_eval_path(cam_dir: str, split: str) -> str:

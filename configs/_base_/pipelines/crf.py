@@ -26,6 +26,29 @@ stages = {
     # CRF labels merged have no affinity network to summarise.
     'crf_merge_refinement':
     dict(type='RefinementSummary'),
+    # PAR (AFA / ToCo's pixel-adaptive refinement) of the CAM files by
+    # ToCo's label rule, both passes at the seeds' background.
+    'par_labels':
+    dict(
+        type='CRFLabels',
+        cams='{seed}/cams',
+        seeds='{seed}/seeds',
+        settings=dict(mode='par'),
+        refine='par'),
+    'par_eval':
+    dict(type='LabelEvaluation', labels='par_labels'),
+    'par_refinement':
+    dict(type='RefinementSummary'),
+    'par_merge_labels':
+    dict(
+        type='MergeLabels',
+        labels='par_labels',
+        masks='masks/proposals',
+        refine='par+merge'),
+    'par_merge_eval':
+    dict(type='LabelEvaluation', labels='par_merge_labels'),
+    'par_merge_refinement':
+    dict(type='RefinementSummary'),
 }
 # The mask source of the merges: the preset's (superpixels on the demo,
 # SAM on VOC and COCO); empty: none.

@@ -3,6 +3,7 @@ import os.path as osp
 from typing import Dict, List, Optional
 
 from mmwsss.pseudo_labels import (CLIP_ES_CRF, CRF_DEFAULTS,
+                                  PAR_LABEL_DEFAULTS,
                                   generate_pseudo_labels,
                                   resolve_pseudo_label_settings)
 from mmwsss.utils.errors import InputFileNotFoundError
@@ -34,9 +35,12 @@ class CRFLabels(BaseStage):
             defaults (``mode``, ``bg_threshold``, ``crf`` (None: no CRF),
             ``saliency_dir``, ...).
         split (str): The split or its role; ``'auto'``: the CAM split when
-            the pipeline trains on these labels (``refine='crf'``, or
-            ``'crf+merge'``: merged with mask proposals), else
-            only the seed split, to compare with a random walk.
+            the pipeline trains on these labels (``refine`` is the
+            pipeline's, or it with ``+merge``: merged with mask proposals),
+            else only the seed split, to compare with a random walk.
+        refine (str): The ``refine`` these labels stand for (``'crf'``;
+            ``'par'`` with ``settings=dict(mode='par')``: ToCo's
+            PAR-refined labels).
     """
     inputs = ('cams', 'seeds')
 
@@ -44,14 +48,17 @@ class CRFLabels(BaseStage):
                  cams: str,
                  seeds: str,
                  settings: Optional[dict] = None,
-                 split: str = 'auto'):
+                 split: str = 'auto',
+                 refine: str = 'crf'):
         super().__init__(cams=cams, seeds=seeds)
         self.overrides = dict(settings or {})
         self.split = split
+        self.refine = refine
 
     def label_split(self, ctx: PipelineContext) -> str:
         if self.split == 'auto':
-            trained = ctx.setting('refine') in ('crf', 'crf+merge')
+            trained = ctx.setting('refine') in (self.refine,
+                                                self.refine + '+merge')
             return ctx.split('cam' if trained else 'seed')
         return ctx.split(self.split)
 
@@ -73,6 +80,19 @@ class CRFLabels(BaseStage):
             overrides.setdefault('bg_threshold', up['seeds']['best_threshold'])
         else:
             cfg = seed_method_config(ctx)
+        if mode == 'par':
+            # Both of ToCo's passes at the seeds' background (swept, or the
+            # config's): its 0.7 / 0.25 suit its online CAMs, not CAM files
+            # normalised by their maximum (configs/par/README.md).
+            seeds, _ = resolve_pseudo_label_settings(
+                'argmax',
+                {'bg_threshold': overrides.get('bg_threshold')},
+                cfg=cfg)
+            par = dict(PAR_LABEL_DEFAULTS,
+                       high_threshold=seeds['bg_threshold'],
+                       low_threshold=seeds['bg_threshold'])
+            par.update(overrides.get('par', None) or {})
+            return dict(mode='par', par=par, crf=None)
         settings, _ = resolve_pseudo_label_settings(
             mode, overrides, cfg=cfg)
         # CLIP-ES's CRF runs over scores, with its own constants.
