@@ -152,3 +152,24 @@ def tiny_irn(tiny_data, tiny_checkpoint, tmp_path_factory):
     init_default_scope('mmseg')
     Runner.from_cfg(cfg).train()
     return config, str(work / 'irn' / 'epoch_3.pth'), str(cam_dir)
+
+
+def write_blurred_cams(data_root, cam_dir, sigma=6):
+    """CAM files of the train split made by blurring each true object
+    (Gaussian, ``sigma`` pixels) and dividing by the maximum: seeds whose
+    edges a refinement must find."""
+    import numpy as np
+    from PIL import Image
+    from scipy import ndimage as nd
+
+    from mmwsss.cams import save_cam_file
+    os.makedirs(cam_dir, exist_ok=True)
+    split = osp.join(data_root, 'ImageSets', 'Segmentation', 'train.txt')
+    for img_id in open(split).read().split():
+        mask = np.asarray(Image.open(
+            osp.join(data_root, 'SegmentationClass', img_id + '.png')))
+        keys = [k for k in range(TINY_CLASSES) if (mask == k + 1).any()]
+        maps = [nd.gaussian_filter((mask == k + 1).astype(np.float32),
+                                   sigma) for k in keys]
+        save_cam_file(osp.join(cam_dir, img_id + '.npy'), keys,
+                      np.stack([m / m.max() for m in maps]))

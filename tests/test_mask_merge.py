@@ -191,25 +191,12 @@ def test_pipeline_merges_crf_labels_with_superpixels(tiny_data, tmp_path):
     the CRF labels, the superpixel cache and the merged labels of the seed
     split, with a quality floor; a rerun does nothing again; a SAM source
     whose checkpoint is missing fails before any stage runs."""
-    from scipy import ndimage as nd
-
-    from mmwsss.cams import save_cam_file
+    from conftest import write_blurred_cams
     from mmwsss.pipeline import PipelineRunner
     from mmwsss.pipeline.configs import build_pipeline_config
 
-    # Blurred objects as the CAMs: their edges are what the CRF and the
-    # merge must find.
     cam_dir = str(tmp_path / 'cams')
-    os.makedirs(cam_dir)
-    split = osp.join(tiny_data, 'ImageSets', 'Segmentation', 'train.txt')
-    for img_id in open(split).read().split():
-        mask = np.asarray(Image.open(
-            osp.join(tiny_data, 'SegmentationClass', img_id + '.png')))
-        keys = [k for k in range(3) if (mask == k + 1).any()]
-        maps = [nd.gaussian_filter((mask == k + 1).astype(np.float32), 6)
-                for k in keys]
-        save_cam_file(osp.join(cam_dir, img_id + '.npy'), keys,
-                      np.stack([m / m.max() for m in maps]))
+    write_blurred_cams(tiny_data, cam_dir)
     cfg = build_pipeline_config(method='cam', preset='demo')
     cfg.stages['{seed}/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
     path = str(tmp_path / 'merge_pipeline.py')

@@ -138,28 +138,13 @@ def test_par_labels_match_tocos_rule():
 def test_pipeline_par_labels_at_the_seeds_background(tiny_data, tmp_path):
     """``refine='par'``'s stage on CAM files made by blurring the true
     objects: both of ToCo's passes at the seeds' swept background, labels
-    of the seed split well above the blurred seeds' CRF-free argmax."""
-    import os
-    import os.path as osp
-
-    from PIL import Image
-    from scipy import ndimage as nd
-
-    from mmwsss.cams import save_cam_file
+    of the CAM split above a quality floor."""
+    from conftest import write_blurred_cams
     from mmwsss.pipeline import PipelineRunner
     from mmwsss.pipeline.configs import build_pipeline_config
 
     cam_dir = str(tmp_path / 'cams')
-    os.makedirs(cam_dir)
-    split = osp.join(tiny_data, 'ImageSets', 'Segmentation', 'train.txt')
-    for img_id in open(split).read().split():
-        mask = np.asarray(Image.open(
-            osp.join(tiny_data, 'SegmentationClass', img_id + '.png')))
-        keys = [k for k in range(3) if (mask == k + 1).any()]
-        maps = [nd.gaussian_filter((mask == k + 1).astype(np.float32), 6)
-                for k in keys]
-        save_cam_file(osp.join(cam_dir, img_id + '.npy'), keys,
-                      np.stack([m / m.max() for m in maps]))
+    write_blurred_cams(tiny_data, cam_dir)
     cfg = build_pipeline_config(method='cam', preset='demo', refine='par')
     cfg.stages['{seed}/cams'] = dict(type='CAMFolder', cam_dir=cam_dir)
     runner = PipelineRunner(cfg, tiny_data, str(tmp_path / 'run'),
