@@ -5,33 +5,10 @@ import torch
 from torch import Tensor
 
 from mmwsss.models.segmentors import CAMClassifier
+from mmwsss.models.utils.cam_inference import GRADCAM_NORMS, normalize_maps
 from mmwsss.utils.errors import InputKeyError, InputValueError
 
-#: How each forward pass's maps are normalised before the multi-scale sum:
-#: ``'minmax'`` as pytorch-grad-cam's ``scale_cam_image``, ``'max'`` by the
-#: maximum only, ``'none'`` raw (the sum then weighs scales unequally).
-GRADCAM_NORMS = ('minmax', 'max', 'none')
-
-
-def normalize_maps(maps: Tensor,
-                   norm: str = 'minmax',
-                   eps: float = 1e-7) -> Tensor:
-    """Normalise every ``[h, w]`` map of ``[..., h, w]`` on its own.
-
-    ``'minmax'`` is pytorch-grad-cam's ``scale_cam_image`` (``m - min``,
-    then divided by ``1e-7 + max``); ``'max'`` divides by ``eps + max``;
-    ``'none'`` returns ``maps`` unchanged.
-    """
-    if norm not in GRADCAM_NORMS:
-        raise InputValueError(f'Grad-CAM normalisation must be one of '
-                              f'{GRADCAM_NORMS}, got {norm!r}')
-    if norm == 'none':
-        return maps
-    flat = maps.flatten(-2)
-    if norm == 'minmax':
-        maps = maps - flat.min(dim=-1).values[..., None, None]
-        flat = maps.flatten(-2)
-    return maps / (eps + flat.max(dim=-1).values[..., None, None])
+__all__ = ['GRADCAM_NORMS', 'GradCAM', 'normalize_maps']
 
 
 class GradCAM:

@@ -8,9 +8,10 @@ import numpy as np
 from PIL import Image
 
 from mmwsss.cams import load_cam_file
-from mmwsss.datasets import dataset_type_of
+from mmwsss.datasets import split_files
 from mmwsss.utils import (atomic_write, check_image_file, fingerprint,
-                          folder_fingerprint, prepare_output_dir, read_rgb,
+                          folder_fingerprint, load_label_png,
+                          prepare_output_dir, read_rgb,
                           remove_stale_tmp_files, require_files,
                           save_palette_png)
 from mmwsss.utils.errors import InputValueError
@@ -65,15 +66,6 @@ def build_mask_source(source: dict):
     return MASK_SOURCES.build(dict(source))
 
 
-def _split_images(data_root: str, split: str,
-                  images: Optional[Dict[str, str]]) -> Dict[str, str]:
-    if images is not None:
-        return images
-    dataset_type = dataset_type_of(data_root)
-    dataset_type.check_layout(data_root, [split])
-    return dataset_type.split_images(data_root, split)
-
-
 def generate_mask_proposals(data_root: str,
                             split: str,
                             out_dir: str,
@@ -102,7 +94,8 @@ def generate_mask_proposals(data_root: str,
     Returns:
         int: Files written by this call.
     """
-    images = _split_images(data_root, split, images)
+    if images is None:
+        images = split_files(data_root, split).images
     if isinstance(source, dict):
         source = build_mask_source(source)
     ids = list(images)
@@ -139,7 +132,7 @@ def read_input_label(img_id: str, labels_dir: Optional[str],
     ``bg_threshold``, ``alpha``)."""
     if labels_dir is not None:
         path = osp.join(labels_dir, img_id + '.png')
-        label = np.asarray(Image.open(path))
+        label = load_label_png(path)
         if label.shape != tuple(shape):
             raise InputValueError(
                 f'{path}: a {label.shape[0]}x{label.shape[1]} label of a '
@@ -213,7 +206,8 @@ def generate_merged_labels(mask_dir: str,
         raise InputValueError(f'unknown merge settings {sorted(unknown)}; '
                               f'known: {sorted(MERGE_DEFAULTS)}')
     cam_settings = dict(cam_settings or {})
-    images = _split_images(data_root, split, images)
+    if images is None:
+        images = split_files(data_root, split).images
     ids = list(images)
     require_files(mask_dir, ids, MASK_SUFFIX,
                   f'mask proposal files of split {split!r}',

@@ -23,8 +23,9 @@ class CLIPVisionTransformer(VisionTransformer):
     module ``ln1``). What CLIP adds is the projection of the class token
     into the joint image-text space (``proj``), and what CLIP-ES needs are
     the tokens before a block and the attention maps of the last blocks.
-    Position embeddings are interpolated bicubically to any input size, as
-    mmseg's ViT does and CLIP-ES's ``upsample_pos_emb`` does.
+    Position embeddings are interpolated to any input size by mmseg's ViT
+    (``interpolate_mode``: bicubic by default; CLIP-ES's config sets
+    bilinear, as its ``upsample_pos_emb`` does).
 
     The keys match :func:`mmwsss.models.utils.convert_openai_clip`'s output
     for OpenAI's ``visual.*`` weights.
@@ -78,10 +79,11 @@ class CLIPVisionTransformer(VisionTransformer):
 
     @staticmethod
     def block_with_attention(layer: nn.Module,
-                             x: Tensor) -> Tuple[Tensor, Tensor]:
-        """One block's output and its attention map ``[B, L, L]``, the
-        softmax weights averaged over heads (``nn.MultiheadAttention``'s
-        ``need_weights``), as CLIP-ES's modified CLIP returns them."""
+                             x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """One block's output, its attention map ``[B, L, L]`` (the
+        softmax weights averaged over heads, ``nn.MultiheadAttention``'s
+        ``need_weights``, as CLIP-ES's modified CLIP returns them) and its
+        input norm's output (CLIP-ES's Grad-CAM target)."""
         mha = layer.attn
         query = layer.norm1(x)
         # mmcv's MultiheadAttention wraps a sequence-first torch module.
@@ -92,7 +94,7 @@ class CLIPVisionTransformer(VisionTransformer):
             out = out.transpose(0, 1)
         x = x + mha.dropout_layer(mha.proj_drop(out))
         x = layer.ffn(layer.norm2(x), identity=x)
-        return x, weights
+        return x, weights, query
 
     def forward_blocks(self,
                        x: Tensor,
@@ -118,7 +120,7 @@ class CLIPVisionTransformer(VisionTransformer):
         for index in range(start, end):
             layer = self.layers[index]
             if attention_from is not None and index >= attention_from:
-                x, weights = self.block_with_attention(layer, x)
+                x, weights, _ = self.block_with_attention(layer, x)
                 maps.append(weights)
             else:
                 x = layer(x)

@@ -11,7 +11,8 @@ from torch import Tensor
 
 from mmwsss.utils import load_fitting_checkpoint
 from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
-from ..utils.clip_es import attention_affinity, minmax, refine_with_affinity
+from ..utils.cam_inference import normalize_maps
+from ..utils.clip_es import attention_affinity, refine_with_affinity
 
 #: CLIP's context length: a prompt's tokens, start and end included.
 CONTEXT_LENGTH = 77
@@ -196,14 +197,8 @@ class CLIPES(BaseModel):
         """The last block on ``tokens``: its input norm's output (the
         Grad-CAM target), its attention map, and each image's softmax
         probabilities of its classes, concatenated."""
-        activation = layer.norm1(tokens)
-        mha = layer.attn
-        seq = activation.transpose(0, 1) if mha.batch_first else activation
-        out, weights = mha.attn(seq, seq, seq, need_weights=True)
-        if mha.batch_first:
-            out = out.transpose(0, 1)
-        x = tokens + mha.dropout_layer(mha.proj_drop(out))
-        x = layer.ffn(layer.norm2(x), identity=x)
+        x, weights, activation = self.backbone.block_with_attention(
+            layer, tokens)
         # ln_post on every patch token, then their mean, projected.
         image_features = F.normalize(
             self.backbone.project(x[:, 1:]).mean(1), dim=-1)
@@ -275,7 +270,10 @@ class CLIPES(BaseModel):
                 grad = grads[start:end, index, 1:]  # [K_b, n, C]
                 maps = torch.einsum('kc,nc->kn', grad.mean(1),
                                     activation[index]).relu()
-                maps = minmax(minmax(maps.reshape(-1, height, width)))
+                # pytorch-grad-cam's scale_cam_image, twice as CLIP-ES.
+                maps = maps.reshape(-1, height, width)
+                maps = normalize_maps(normalize_maps(maps, 'minmax'),
+                                      'minmax')
             else:
                 maps = activation.new_zeros((0, height, width))
             cams.append(maps)

@@ -8,14 +8,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-
-def minmax(maps: Tensor, eps: float = 1e-7) -> Tensor:
-    """pytorch-grad-cam's ``scale_cam_image`` on every ``[h, w]`` map of
-    ``[..., h, w]``: ``m - min``, then divided by ``eps + max``."""
-    flat = maps.flatten(-2)
-    maps = maps - flat.min(dim=-1).values[..., None, None]
-    peak = maps.flatten(-2).max(dim=-1).values
-    return maps / (eps + peak[..., None, None])
+from .cam_inference import normalize_maps
 
 
 def attention_affinity(attention: Sequence[Tensor],
@@ -101,4 +94,4 @@ def refine_with_affinity(cams: Tensor, affinity: Tensor,
     flat = cams.float().flatten(1)
     # (T * mask_k[None, :]) @ cam_k for every class k at once.
     refined = (flat * masks) @ affinity.T
-    return minmax(refined.reshape(num, height, width))
+    return normalize_maps(refined.reshape(num, height, width), 'minmax')

@@ -38,6 +38,7 @@ class MaskProposals(BaseStage):
     def __init__(self, source: Optional[dict] = None):
         super().__init__()
         self.source = None if source is None else dict(source)
+        self._built = None
 
     def source_cfg(self, ctx: PipelineContext) -> dict:
         source = self.source or ctx.setting('mask_source')
@@ -48,16 +49,23 @@ class MaskProposals(BaseStage):
                 'checkpoint=...) or dict(type=\'SuperpixelMasks\'))')
         return dict(source)
 
+    def built_source(self, ctx: PipelineContext):
+        """The mask source, built once: SAM's reads its checkpoint (and
+        its digest for the fingerprint) when it is built."""
+        if self._built is None:
+            self._built = build_mask_source(self.source_cfg(ctx))
+        return self._built
+
     def check(self, ctx: PipelineContext) -> None:
         # A missing or wrong SAM checkpoint fails before any stage runs.
-        build_mask_source(self.source_cfg(ctx))
+        self.built_source(ctx)
 
     def mask_dir(self, ctx: PipelineContext) -> str:
         return self.out_path(ctx, self.name)
 
     def settings(self, ctx: PipelineContext, up: Dict[str, dict]) -> dict:
         return dict(
-            source=build_mask_source(self.source_cfg(ctx)).settings(),
+            source=self.built_source(ctx).settings(),
             split=merge_split(ctx, None),
             data_root=ctx.data)
 
@@ -69,6 +77,6 @@ class MaskProposals(BaseStage):
             ctx.data_root,
             merge_split(ctx, None),
             self.mask_dir(ctx),
-            self.source_cfg(ctx),
+            self.built_source(ctx),
             overwrite=True)
         return dict(mask_dir=self.mask_dir(ctx), written=written)

@@ -5,6 +5,7 @@ from typing import Dict, List
 from mmengine.config import Config
 
 from mmwsss.apis import load_config
+from mmwsss.models.segmentors.clip_es import CONVERT_HINT
 from mmwsss.utils import file_digest
 from mmwsss.utils.errors import InputFileNotFoundError
 from ..base import BaseStage, PipelineContext
@@ -41,7 +42,6 @@ class PretrainedModel(BaseStage):
                 {}).get('checkpoint')
 
     def check(self, ctx: PipelineContext) -> None:
-        from mmwsss.models.segmentors.clip_es import CONVERT_HINT
         path = self.checkpoint(ctx)
         if path is None or not osp.isfile(path):
             raise InputFileNotFoundError(
