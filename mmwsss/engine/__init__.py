@@ -1,3 +1,4 @@
 from .hooks import ConsoleProgressHook
+from .schedulers import PolyWarmupLR
 
-__all__ = ['ConsoleProgressHook']
+__all__ = ['ConsoleProgressHook', 'PolyWarmupLR']

@@ -2,6 +2,7 @@
 with the settings IRN and ReCAM use."""
 import numpy as np
 
+from mmwsss.models.utils.dense_crf import dense_crf
 from mmwsss.utils.errors import InputKeyError, InputValueError
 
 CRF_DEFAULTS = dict(
@@ -82,28 +83,9 @@ def crf_refine_scores(image: np.ndarray, scores: np.ndarray,
     Returns:
         np.ndarray: ``[n, H, W]`` float32 posterior.
     """
-    import pydensecrf.densecrf as dcrf
-    from pydensecrf.utils import unary_from_softmax
-
     unknown = set(settings) - set(PSA_CRF_DEFAULTS)
     if unknown:
         raise InputKeyError(
             f'unknown CRF settings {sorted(unknown)}; expected '
             f'{sorted(PSA_CRF_DEFAULTS)}')
-    cfg = dict(PSA_CRF_DEFAULTS, **settings)
-    n, h, w = scores.shape
-    if image.shape[:2] != (h, w):
-        raise InputValueError(f'image {image.shape[:2]} and scores {(h, w)} '
-                              'differ in size')
-    crf = dcrf.DenseCRF2D(w, h, n)
-    crf.setUnaryEnergy(
-        np.ascontiguousarray(unary_from_softmax(scores.astype(np.float32))))
-    crf.addPairwiseGaussian(
-        sxy=cfg['gaussian_sxy'], compat=cfg['gaussian_compat'])
-    crf.addPairwiseBilateral(
-        sxy=cfg['bilateral_sxy'],
-        srgb=cfg['bilateral_srgb'],
-        rgbim=np.ascontiguousarray(image, dtype=np.uint8),
-        compat=cfg['bilateral_compat'])
-    q = np.array(crf.inference(cfg['iterations']), dtype=np.float32)
-    return q.reshape(n, h, w)
+    return dense_crf(image, scores, **dict(PSA_CRF_DEFAULTS, **settings))

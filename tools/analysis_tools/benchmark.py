@@ -6,6 +6,8 @@ each seed method relative to CAM, with peak memory, in one run.
 With ``--random-walk``, measure instead IRN's random walk per image: the
 official dense transition matrix against the stencil walk, on the same
 deterministic boundary map and CAMs, with peak memory and label identity.
+With ``--single-stage``, time a training step of the single-stage methods'
+VOC configs (ToCo, WeCLIP) beside the CAM classifier's.
 """
 import argparse
 import ctypes
@@ -726,6 +728,108 @@ def format_clip_es_benchmark(result: dict) -> str:
     ])
 
 
+#: The single-stage methods' VOC configs and the CAM classifier's, timed
+#: side by side by :func:`benchmark_single_stage`.
+SINGLE_STAGE_CONFIGS = (
+    'cam/cam_r50_voc.py',
+    'toco/toco_vit-b16_2xb2-20k_voc12-448x448.py',
+    'weclip/weclip_vit-b16_voc12.py',
+)
+
+
+def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
+                           data_root: str = 'data/demo448',
+                           iters: int = 3,
+                           warmup: int = 1,
+                           device: Optional[str] = None,
+                           cfg_options: Optional[Dict] = None
+                           ) -> Dict[str, dict]:
+    """Median seconds per training step of each config at its own recipe
+    (batch per GPU and crop), random weights, with every loss of its
+    schedule on (the iteration is set to the schedule's last, so ToCo's
+    segmentation losses and WeCLIP's RFM run), and peak memory.
+
+    Args:
+        configs (Sequence[str]): Configs (paths or under ``configs/``).
+        data_root (str): Data in VOC layout with images at least as large
+            as the crops (``tools/make_demo_data.py --image-size 448``).
+        iters (int): Timed steps.
+        warmup (int): Untimed steps before them.
+        device (str, optional): Default: cuda when available.
+        cfg_options (dict, optional): Overrides of every config.
+
+    Returns:
+        dict: ``config -> dict(s_per_iter, images_per_s, batch_size,
+        crop, peak_mib)``.
+    """
+    from mmengine.logging import MessageHub
+
+    from mmwsss.apis.data_roots import fit_class_count
+    device = default_device(device)
+    results = {}
+    for config in configs:
+        cfg = load_config(config, cfg_options, data_root=data_root)
+        init_default_scope(cfg.get('default_scope', 'mmseg'))
+        fit_class_count(cfg, data_root)
+        # Random weights: the step costs the same.
+        cfg.model.pop('init_cfg', None)
+        cfg.model.backbone.pop('init_cfg', None)
+        if 'cam_head' in cfg.model:
+            cfg.model.cam_head.num_classes = len(
+                foreground_class_names(data_root))
+        cfg.train_dataloader.num_workers = 0
+        cfg.train_dataloader.persistent_workers = False
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model).to(device)
+        model.train()
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+        batches = []
+        while len(batches) < warmup + iters:
+            for batch in loader:
+                batches.append(batch)
+                if len(batches) == warmup + iters:
+                    break
+        hub = MessageHub.get_current_instance()
+        last = cfg.train_cfg.get('max_iters', 1) - 1
+        hub.update_info('iter', max(last, 0))
+        try:
+            for batch in batches[:warmup]:
+                model.train_step(batch, optim_wrapper)
+            with PeakMemory(device) as memory:
+                seconds = float(
+                    np.median([
+                        timed(device,
+                              lambda b=b: model.train_step(b, optim_wrapper))
+                        [0] for b in batches[warmup:]
+                    ]))
+        finally:
+            hub.update_info('iter', 0)
+        batch_size = cfg.train_dataloader.batch_size
+        results[config] = dict(
+            s_per_iter=seconds,
+            images_per_s=batch_size / seconds,
+            batch_size=batch_size,
+            crop=list(batches[0]['inputs'][0].shape[-2:]),
+            peak_mib=memory.peak_mib,
+            device=device)
+        del model, optim_wrapper
+        gc.collect()
+    return results
+
+
+def format_single_stage_benchmark(result: Dict[str, dict]) -> str:
+    table = PrettyTable(['config', 'batch', 'crop', 's / iter',
+                         'images / s', 'peak MiB'])
+    for config, item in result.items():
+        table.add_row([
+            config, item['batch_size'], 'x'.join(map(str, item['crop'])),
+            f"{item['s_per_iter']:.3f}", f"{item['images_per_s']:.3f}",
+            f"{item['peak_mib']:.0f}"
+        ])
+    return table.get_string()
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -802,6 +906,18 @@ def parse_args():
         help='the converted CLIP checkpoint (default: random weights)')
     clip_es.add_argument('--clip-es-images', type=int, default=2)
     clip_es.add_argument('--classes-per-image', type=int, default=3)
+    single = parser.add_argument_group(
+        'single stage', 'with --single-stage, only the training steps of the '
+        'single-stage methods and the CAM classifier are timed')
+    single.add_argument(
+        '--single-stage',
+        action='store_true',
+        help="time a training step of ToCo's and WeCLIP's VOC configs "
+        "beside the CAM classifier's, each at its recipe's batch and crop")
+    single.add_argument(
+        '--single-stage-configs',
+        nargs='+',
+        default=list(SINGLE_STAGE_CONFIGS))
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -817,6 +933,18 @@ def _size(text):
 
 def main():
     args = parse_args()
+    if args.single_stage:
+        result = benchmark_single_stage(
+            args.single_stage_configs,
+            args.data_root,
+            iters=args.train_iters,
+            device=args.device,
+            cfg_options=args.cfg_options)
+        print(format_single_stage_benchmark(result))
+        if args.out:
+            save_json(result, args.out)
+            print(f'written to {args.out}')
+        return
     if args.clip_es:
         result = benchmark_clip_es(
             args.clip_es_config,

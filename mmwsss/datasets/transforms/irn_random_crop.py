@@ -40,7 +40,8 @@ class IRNRandomCrop(BaseTransform):
     network trains on 512 crops (``step/train_irn.py``).
 
     Required keys: ``img``. Modified keys: ``img``, ``img_shape``,
-    ``seg_fields`` entries (e.g. ``gt_seg_map``).
+    ``seg_fields`` entries (e.g. ``gt_seg_map``). Added key: ``img_box``,
+    ``(top, bottom, left, right)`` of the image inside the crop.
 
     Args:
         crop_size (int | Sequence[int]): Output size, ``(h, w)`` or one int
@@ -123,6 +124,11 @@ class IRNRandomCrop(BaseTransform):
             fill = fill[0]
         results['img'] = self._paste(img, fill, offsets, dtype)
         results['img_shape'] = self.crop_size
+        # Where the image lies in the crop (ToCo's ``img_box``).
+        canvas_top, canvas_left = offsets[:2]
+        results['img_box'] = (
+            canvas_top, canvas_top + min(self.crop_size[0], img.shape[0]),
+            canvas_left, canvas_left + min(self.crop_size[1], img.shape[1]))
         for key in results.get('seg_fields', []):
             results[key] = self._paste(results[key], self.seg_pad_val,
                                        offsets, results[key].dtype)

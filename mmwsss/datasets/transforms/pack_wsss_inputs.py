@@ -1,5 +1,6 @@
 from typing import Sequence
 
+import numpy as np
 import torch
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
@@ -19,6 +20,9 @@ class PackWSSSInputs(PackSegInputs):
     Args:
         meta_keys (Sequence[str]): Meta keys to collect; ``img_id`` is added
             to mmseg's defaults so outputs can be named after the image.
+        view_keys (Sequence[str]): Extra images of the sample (``[H, W, 3]``
+            uint8, e.g. ToCo's ``global_view`` and ``local_view``), packed
+            as ``[3, H, W]`` uint8 data fields of the same names.
     """
 
     def __init__(
@@ -26,9 +30,11 @@ class PackWSSSInputs(PackSegInputs):
         meta_keys: Sequence[str] = ('img_id', 'img_path', 'seg_map_path',
                                     'ori_shape', 'img_shape', 'pad_shape',
                                     'scale_factor', 'flip', 'flip_direction',
-                                    'reduce_zero_label')
+                                    'reduce_zero_label'),
+        view_keys: Sequence[str] = ()
     ) -> None:
         super().__init__(meta_keys=meta_keys)
+        self.view_keys = tuple(view_keys)
 
     def transform(self, results: dict) -> dict:
         if 'img_labels' not in results:
@@ -40,4 +46,12 @@ class PackWSSSInputs(PackSegInputs):
         packed['data_samples'].set_data(
             dict(gt_img_labels=torch.as_tensor(
                 results['img_labels'], dtype=torch.float32)))
+        for key in self.view_keys:
+            if key not in results:
+                raise InputKeyError(
+                    f"{results.get('img_path', 'sample')}: no {key!r} in the "
+                    'results; add the transform that makes it before '
+                    'PackWSSSInputs')
+            view = np.ascontiguousarray(results[key].transpose(2, 0, 1))
+            packed['data_samples'].set_data({key: torch.from_numpy(view)})
         return packed

@@ -8,8 +8,12 @@ from .mdc_head import MDCHead
 from .pixel_correlation_module import PixelCorrelationModule
 from .recam_head import ReCAMHead
 from .sec_head import SECHead
+from .large_fov_head import LargeFOVHead
+from .token_projection_head import TokenProjectionHead
 
 __all__ = [
+    'TokenProjectionHead',
+    'LargeFOVHead',
     'ACoLHead', 'AffinityHead', 'ASPPV2Head', 'CAMHead', 'ImageLabelEncHead',
     'IRNBoundaryHead', 'MDCHead', 'PixelCorrelationModule', 'ReCAMHead',
     'SECHead'

@@ -6,8 +6,10 @@ from .irn import IRNBoundaryNet
 from .msc_encoder_decoder import MSCEncoderDecoder
 from .seam_classifier import SEAMClassifier
 from .sec_segmentor import SECSegmentor
+from .toco import ToCo
 
 __all__ = [
+    'ToCo',
     'AffinityNet', 'CAMClassifier', 'CLIPES', 'CSEClassifier',
     'IRNBoundaryNet',
     'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor'

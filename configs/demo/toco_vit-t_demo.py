@@ -1,0 +1,76 @@
+# ToCo trained from scratch on the CPU on the generated demo data. ToCo's
+# recipe fine-tunes an ImageNet ViT-B/16 on 448 crops; no weights exist
+# offline and the demo images are 128x128, so this one keeps ToCo's
+# losses, label rule and schedule shape on a narrow ViT (4 layers of 128,
+# patches of 8: a 16x16 grid like a 256-pixel crop of ViT-B/16, the
+# auxiliary layer 3), AdamW at 1e-3 (a network from scratch, not a
+# fine-tune), local crops of 48 (ToCo: 96 of 448) and the views' blur at
+# the image's scale. The segmentation losses start after 600 of 2000
+# iterations, as ToCo's after 2000 of 20000 once its classifier is
+# trained.
+_base_ = [
+    'mmseg::_base_/default_runtime.py', '../_base_/models/toco_vit-b16.py',
+    '../_base_/datasets/demo_wsss.py', '../_base_/schedules/toco_20k.py'
+]
+custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
+max_iters = 2000
+crop_size = (128, 128)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='TokenContrastGlobalView', size=128),
+    dict(
+        type='RandomRescale',
+        scale_range=(0.75, 1.25),
+        interpolation='bilinear',
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='IRNRandomCrop', crop_size=crop_size, img_pad_val=0),
+    dict(type='TokenContrastLocalView'),
+    dict(
+        type='PackWSSSInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                   'img_box'),
+        view_keys=('global_view', 'local_view')),
+]
+train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        img_size=crop_size,
+        patch_size=8,
+        embed_dims=128,
+        num_layers=4,
+        num_heads=4,
+        out_indices=(2, 3),
+        init_cfg=None),
+    decode_head=dict(in_channels=128, num_classes=6, channels=128),
+    projection_head=dict(
+        in_channels=128,
+        out_channels=256,
+        hidden_channels=256,
+        bottleneck_channels=64),
+    # The demo's 128-pixel images: the kernel's reach scaled as the crop.
+    reg_loss=dict(sigma_xy=100 * 128 / 448),
+    train_cfg=dict(
+        loss_start=dict(ptc=0, ctc=0, seg=601, reg=601),
+        local_crop_size=48),
+    test_cfg=dict(scales=(1.0, 1.5, 1.25), cam_scales=(1.0, 0.5, 1.5)))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(
+        type='PolyWarmupLR',
+        warmup_iters=100,
+        warmup_ratio=1e-6,
+        max_iters=max_iters,
+        power=0.9,
+        by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=200, max_keep_ckpts=1))
+val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
+test_evaluator = val_evaluator
+env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0)

@@ -1,0 +1,3 @@
+from .poly_warmup_lr import PolyWarmupLR
+
+__all__ = ['PolyWarmupLR']
