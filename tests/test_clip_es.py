@@ -294,9 +294,11 @@ def test_images_batched_together_get_their_own_cams(models):
     images = torch.randn(2, 3, 32, 48)
     labels = [torch.tensor([0, 1, 2]), torch.tensor([2])]
     together = model.image_cams(images, labels)
+    # Maps in [0, 1]; batched matrix products sum in another order than
+    # single ones (1.01e-5 apart on some CPUs).
     for image, keys, cams in zip(images, labels, together):
         alone = model.image_cams(image[None], [keys])[0]
-        torch.testing.assert_close(cams, alone, atol=1e-5, rtol=0)
+        torch.testing.assert_close(cams, alone, atol=5e-5, rtol=0)
     # CLIP-ES's loop, one backward pass per class, gives the same maps.
     model.test_cfg.update(classes_per_backward=1)
     try:
@@ -304,7 +306,7 @@ def test_images_batched_together_get_their_own_cams(models):
     finally:
         model.test_cfg.update(classes_per_backward=None)
     for cams, loop in zip(together, looped):
-        torch.testing.assert_close(cams, loop, atol=1e-5, rtol=0)
+        torch.testing.assert_close(cams, loop, atol=5e-5, rtol=0)
 
 
 def test_bad_class_names_are_named():

@@ -160,8 +160,10 @@ def test_every_method_and_preset_has_a_pipeline_that_plans(tiny_data):
             counts[(method, preset)] = len(keys)
     assert set(method_names('demo')) == {
         'cam', 'gradcam', 'gradcam++', 'recam', 'adl', 'cse',
-        'hide_and_seek', 'adl+recam', 'acol', 'mdc', 'seam', 'ae', 'sec'}
-    assert sorted(method_names('coco')) == ['cam', 'clip_es', 'recam']
+        'hide_and_seek', 'adl+recam', 'acol', 'mdc', 'seam', 'ae', 'sec',
+        'toco'}
+    assert sorted(method_names('coco')) == ['cam', 'clip_es', 'recam',
+                                            'toco']
     assert 'clip_es' in method_names('voc')
     # ReCAM's demo: CAM and ReCAM training, CAMs, seeds, the IRN stages.
     plan = [s.key for s in PipelineRunner(

@@ -1022,7 +1022,9 @@ def tiny_toco_options(tiny_data, work_dir, max_iters):
         'model.projection_head.in_channels': 32,
         'model.train_cfg.loss_start': dict(seg=max_iters // 2,
                                            reg=max_iters // 2),
+        'model.train_cfg.cam_scales': (1.0, 0.5),
         'model.test_cfg.scales': (1.0, ),
+        'model.test_cfg.cam_scales': (1.0, ),
         'param_scheduler.0.warmup_iters': 2,
         'param_scheduler.0.max_iters': max_iters,
         'train_cfg.max_iters': max_iters,
@@ -1054,6 +1056,8 @@ def test_toco_trains_tests_and_writes_cams(tiny_data, tmp_path):
     assert 'train/loss_seg' in scalars and 'train/loss_reg' in scalars
     metrics = runner.test()
     assert 0 < metrics['mIoU'] <= 100
+    # The classifier's mAP beside the segmentation's mIoU.
+    assert 0 < metrics['multi-label/mAP'] <= 100
     checkpoint = osp.join(work_dir, f'iter_{max_iters}.pth')
     cam_dir = str(tmp_path / 'cams')
     written = make_cams(cfg, checkpoint, cam_dir, split='val',
@@ -1070,3 +1074,16 @@ def test_demo_config_loads():
     cfg = Config.fromfile(DEMO_TOCO)
     assert cfg.model.type == 'ToCo'
     assert cfg.train_dataloader.dataset.pipeline[-1]['view_keys']
+
+
+def test_pipeline_trains_toco_with_the_data_class_count(tiny_data):
+    """In a pipeline ToCo counts the data root's classes on its
+    segmentation head (background included), not on a CAM head."""
+    from mmwsss.pipeline import PipelineRunner, build_pipeline_config
+    cfg = build_pipeline_config(method='toco', preset='demo')
+    runner = PipelineRunner(cfg, tiny_data, '/nonexistent')
+    stage = next(s for s in runner.stages if s.key == 'toco/train')
+    built = stage.build_config(runner.ctx, up={})
+    assert built.model.decode_head.num_classes == TINY_CLASSES + 1
+    assert 'cam_head' not in built.model
+    assert MODELS.build(built.model).num_classes == TINY_CLASSES

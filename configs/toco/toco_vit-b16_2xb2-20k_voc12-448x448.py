@@ -27,7 +27,4 @@ model = dict(
     # summed, the scales' maximum; `model.test_cfg.crf={}` adds ToCo's
     # dense CRF (the README's "+ CRF" rows).
     test_cfg=dict(scales=(1.0, 1.5, 1.25), flip=True, scale_merge='max'))
-# The segmentation head's mIoU (mmseg's IoUMetric) on val.
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
-test_evaluator = val_evaluator
 randomness = dict(seed=0)

@@ -39,6 +39,4 @@ param_scheduler = [
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=4000)
 default_hooks = dict(checkpoint=dict(interval=4000))
-val_evaluator = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
-test_evaluator = val_evaluator
 randomness = dict(seed=0)

@@ -26,7 +26,7 @@ REFINE_CHOICES = ('crf', 'irn', 'irn+crf', 'psa', 'psa+crf', 'sec',
 # them, by name.
 _LISTING_ORDER = ('cam', 'gradcam', 'gradcam++', 'recam', 'adl', 'cse',
                   'hide_and_seek', 'adl+recam', 'acol', 'mdc', 'seam', 'ae',
-                  'sec')
+                  'sec', 'clip_es', 'toco')
 
 
 def method_names(preset: str) -> List[str]:

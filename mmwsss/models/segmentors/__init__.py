@@ -7,10 +7,10 @@ from .msc_encoder_decoder import MSCEncoderDecoder
 from .seam_classifier import SEAMClassifier
 from .sec_segmentor import SECSegmentor
 from .toco import ToCo
+from .weclip import WeCLIP
 
 __all__ = [
-    'ToCo',
     'AffinityNet', 'CAMClassifier', 'CLIPES', 'CSEClassifier',
-    'IRNBoundaryNet',
-    'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor'
+    'IRNBoundaryNet', 'MSCEncoderDecoder', 'SEAMClassifier', 'SECSegmentor',
+    'ToCo', 'WeCLIP'
 ]

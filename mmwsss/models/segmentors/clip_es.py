@@ -11,8 +11,8 @@ from torch import Tensor
 
 from mmwsss.utils import load_fitting_checkpoint
 from mmwsss.utils.errors import InputFileNotFoundError, InputValueError
-from ..utils.cam_inference import normalize_maps
-from ..utils.clip_es import attention_affinity, refine_with_affinity
+from ..utils.clip_es import (attention_affinity, encode_prompts,
+                              last_block_grad_cams, refine_with_affinity)
 
 #: CLIP's context length: a prompt's tokens, start and end included.
 CONTEXT_LENGTH = 77
@@ -171,15 +171,9 @@ class CLIPES(BaseModel):
         background names ``[M, D]``, each averaged over the templates and
         normalised again (CLIP-ES's ``zeroshot_classifier``)."""
         if self._text_features is None:
-            features = []
-            for tokens in (self.class_tokens, self.background_tokens):
-                per_template = torch.stack([
-                    F.normalize(
-                        self.text_encoder.encode_text(t), dim=-1)
-                    for t in tokens
-                ])
-                features.append(F.normalize(per_template.mean(0), dim=-1))
-            self._text_features = tuple(features)
+            self._text_features = tuple(
+                encode_prompts(self.text_encoder, tokens)
+                for tokens in (self.class_tokens, self.background_tokens))
         return self._text_features
 
     def _resize(self, images: Tensor, scale: float) -> Tensor:
@@ -191,23 +185,6 @@ class CLIPES(BaseModel):
             return images
         return F.interpolate(
             images, size=size, mode='bicubic', align_corners=False)
-
-    def _last_block_scores(self, layer, tokens, labels, class_features,
-                           background_features, logit_scale):
-        """The last block on ``tokens``: its input norm's output (the
-        Grad-CAM target), its attention map, and each image's softmax
-        probabilities of its classes, concatenated."""
-        x, weights, activation = self.backbone.block_with_attention(
-            layer, tokens)
-        # ln_post on every patch token, then their mean, projected.
-        image_features = F.normalize(
-            self.backbone.project(x[:, 1:]).mean(1), dim=-1)
-        scores = []
-        for feature, keys in zip(image_features, labels):
-            texts = torch.cat([class_features[keys], background_features])
-            probs = (logit_scale * feature @ texts.T).softmax(-1)
-            scores.append(probs[:len(keys)])
-        return activation, weights, torch.cat(scores)
 
     def grid_cams(self, images: Tensor, labels: Sequence[Tensor]
                   ) -> Tuple[List[Tensor], List[Optional[Tensor]]]:
@@ -229,60 +206,22 @@ class CLIPES(BaseModel):
         last = len(backbone.layers) - 1
         caa_from = len(backbone.layers) - self.test_cfg['caa_blocks']
         with torch.no_grad():
-            tokens, (height, width) = backbone.embed(images)
+            tokens, hw_shape = backbone.embed(images)
             tokens, attention = backbone.forward_blocks(
                 tokens, 0, last,
                 attention_from=caa_from if self.test_cfg['caa'] else None)
-        layer = backbone.layers[last]
-        logit_scale = self.text_encoder.logit_scale.exp()
-        tokens = tokens.detach()
-        total = sum(len(keys) for keys in labels)
-        chunk = self.test_cfg.get('classes_per_backward') or max(total, 1)
-        grads = []
-        # One backward of the last block for every class of every image
-        # (``classes_per_backward`` None); CLIP-ES's loop reruns the block
-        # and backward once per class (1), which bounds the memory.
-        for start in range(0, total, chunk):
-            with torch.enable_grad():
-                inputs = tokens.requires_grad_()
-                activation, weights, scores = self._last_block_scores(
-                    layer, inputs, labels, class_features,
-                    background_features, logit_scale)
-                rows = torch.eye(
-                    total, device=scores.device,
-                    dtype=scores.dtype)[start:start + chunk]
-                grad, = torch.autograd.grad(
-                    scores, activation, grad_outputs=rows,
-                    is_grads_batched=True)
-            grads.append(grad)
-        if not total:
-            activation, weights, _ = self._last_block_scores(
-                layer, tokens, labels, class_features, background_features,
-                logit_scale)
-        grads = torch.cat(grads) if grads else None
-        if self.test_cfg['caa']:
-            attention.append(weights.detach())
-        cams, affinities, start = [], [], 0
-        activation = activation.detach()[:, 1:]
-        for index, keys in enumerate(labels):
-            end = start + len(keys)
-            if len(keys):
-                grad = grads[start:end, index, 1:]  # [K_b, n, C]
-                maps = torch.einsum('kc,nc->kn', grad.mean(1),
-                                    activation[index]).relu()
-                # pytorch-grad-cam's scale_cam_image, twice as CLIP-ES.
-                maps = maps.reshape(-1, height, width)
-                maps = normalize_maps(normalize_maps(maps, 'minmax'),
-                                      'minmax')
-            else:
-                maps = activation.new_zeros((0, height, width))
-            cams.append(maps)
-            affinities.append(
-                attention_affinity(
-                    [a[index:index + 1] for a in attention],
-                    self.test_cfg['caa_iterations'])[0]
-                if self.test_cfg['caa'] else None)
-            start = end
+        cams, weights = last_block_grad_cams(
+            backbone, tokens, hw_shape, labels, class_features,
+            background_features, self.text_encoder.logit_scale.exp(),
+            self.test_cfg.get('classes_per_backward'))
+        if not self.test_cfg['caa']:
+            return cams, [None] * len(labels)
+        attention.append(weights)
+        affinities = [
+            attention_affinity([a[index:index + 1] for a in attention],
+                               self.test_cfg['caa_iterations'])[0]
+            for index in range(len(labels))
+        ]
         return cams, affinities
 
     def image_cams(self, images: Tensor,

@@ -104,7 +104,8 @@ class ToCo(BaseSegmentor):
 
     ``predict`` gives the segmentation head's multi-scale + flip result
     (optionally after ToCo's dense CRF), so ``tools/test.py`` reports its
-    mIoU with mmseg's ``IoUMetric``; ``multi_scale_cams`` writes the
+    mIoU with mmseg's ``IoUMetric`` (and, where the samples carry image
+    labels, the classifier's scores for mmpretrain's mAP); ``multi_scale_cams`` writes the
     classifier's CAMs as CAM files (``tools/make_cams.py``).
 
     Args:
@@ -378,6 +379,15 @@ class ToCo(BaseSegmentor):
                         seg_logits=PixelData(data=probs),
                         pred_sem_seg=PixelData(
                             data=probs.argmax(dim=0, keepdim=True))))
+                if 'gt_img_labels' in sample:
+                    # The classifier's scores, for mmpretrain's mAP.
+                    last, aux, _ = self.extract_tokens(inputs[i:i + 1, :, :h,
+                                                              :w])
+                    sample.set_data(
+                        dict(
+                            pred_score=self.classify(last,
+                                                     aux)[0][0].sigmoid(),
+                            gt_score=sample.gt_img_labels))
                 results.append(sample)
         return results
 

@@ -62,7 +62,14 @@ class TrainClassifier(BaseStage):
 
     def options(self, ctx: PipelineContext) -> dict:
         """The overrides of the config, without the upstream checkpoints."""
-        options = {'model.cam_head.num_classes': ctx.num_classes}
+        # A CAM classifier counts the foreground classes; a single-stage
+        # segmentor (ToCo) its segmentation head's, background included.
+        model = load_config(self.config).model
+        options = ({
+            'model.decode_head.num_classes': ctx.num_classes + 1
+        } if 'cam_head' not in model and 'decode_head' in model else {
+            'model.cam_head.num_classes': ctx.num_classes
+        })
         options.update(ctx.setting('seed_cfg_options') or {})
         options.update(self.cfg_options)
         return options
