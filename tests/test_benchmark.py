@@ -58,6 +58,7 @@ def test_benchmark_times_the_methods_that_train():
     assert demo[0] == 'cam' and {'recam', 'ae'} <= set(demo)
     assert not {'gradcam', 'gradcam++', 'sec'} & set(demo)
     assert benchmark.timed_methods(['coco']) == ['cam', 'recam']
+    assert 'toco' not in demo
     with pytest.raises(ValueError, match='SEC'):
         benchmark.benchmark_training(['sec'], device='cpu')
 
@@ -95,3 +96,27 @@ def test_dense_reference_walk_equals_stencil():
 def test_benchmark_tool_help():
     out = run_tool('analysis_tools/benchmark.py', '--help')
     assert '--random-walk' in out and '--methods' in out
+
+
+def test_benchmark_single_stage_times_every_loss_of_the_schedule(tiny_data):
+    """ToCo's shrunk demo config beside the CAM classifier's: the step is
+    timed at the schedule's last iteration, so the segmentation losses
+    run."""
+    toco = {
+        'model.backbone.embed_dims': 32,
+        'model.backbone.num_heads': 2,
+        'model.decode_head.in_channels': 32,
+        'model.decode_head.channels': 16,
+        'model.projection_head.in_channels': 32,
+        'model.train_cfg.cam_scales': (1.0, ),
+        'train_dataloader.batch_size': 2,
+    }
+    results = benchmark.benchmark_single_stage(
+        ['demo/toco_vit-t_demo.py'], tiny_data, iters=1, warmup=1,
+        device='cpu', cfg_options=toco)
+    item = results['demo/toco_vit-t_demo.py']
+    assert item['s_per_iter'] > 0 and item['batch_size'] == 2
+    assert item['crop'] == [128, 128]
+    assert item['images_per_s'] == pytest.approx(2 / item['s_per_iter'])
+    assert 'toco_vit-t_demo' in benchmark.format_single_stage_benchmark(
+        results)

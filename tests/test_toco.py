@@ -638,7 +638,8 @@ def tiny_toco_cfg(**train_cfg):
             bgr_to_rgb=True,
             size=(64, 64)),
         backbone=dict(
-            type='VisionTransformer', img_size=(32, 32), patch_size=8,
+            type='AnyGridVisionTransformer', img_size=(32, 32),
+            patch_size=8,
             patch_pad=0, patch_bias=True, embed_dims=32, num_layers=4, num_heads=4,
             mlp_ratio=4, out_indices=(1, 3), qkv_bias=True,
             with_cls_token=True, output_cls_token=True,
@@ -689,7 +690,13 @@ def test_network_matches_official_through_the_converter():
         ours.projection_head(cls_token), official.proj_head(teacher_in),
         atol=1e-5, rtol=1e-4)
     # A local crop's size differs from the training size: both resize the
-    # position embeddings bicubically.
+    # position embeddings bicubically, also on a 2x8 grid of the 4x4
+    # grid's 16 tokens (mmseg's ViT would not).
+    wide = torch.randn(1, 3, 16, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            ours.extract_tokens(wide)[0],
+            official(wide)[2], atol=1e-5, rtol=1e-4)
     crop = torch.randn(3, 3, 16, 16)
     with torch.no_grad():
         torch.testing.assert_close(
@@ -806,6 +813,15 @@ def test_balanced_seg_loss_matches_get_seg_loss():
     torch.testing.assert_close(
         balanced_seg_loss(logits, labels), official_get_seg_loss(
             logits, labels))
+    # All background: the official foreground term is a mean over nothing
+    # (NaN, which would reach every weight); here it counts 0.
+    background = torch.zeros_like(labels)
+    assert official_get_seg_loss(logits, background).isnan()
+    loss = balanced_seg_loss(logits, background)
+    torch.testing.assert_close(loss,
+                               0.5 * F.cross_entropy(logits, background))
+    loss.backward()
+    assert logits.grad.isfinite().all()
 
 
 def test_dense_energy_loss_matches_a_literal_filter():
@@ -877,9 +893,13 @@ def test_training_step_sends_gradients_where_toco_does():
     hub.update_info('iter', 10)
     losses = model.loss(inputs, samples)
     assert set(losses) == {'loss_cls', 'loss_cls_aux', 'loss_ptc',
-                           'loss_ctc'}
+                           'loss_ctc', 'loss_seg'}
+    assert losses['loss_seg'] == 0
     sum(losses.values()).backward()
-    assert all(p.grad is None for p in model.decode_head.parameters())
+    # Zero gradients, as the official weight-0 loss gives (AdamW counts
+    # and decays them).
+    assert all(p.grad is not None and not p.grad.any()
+               for p in model.decode_head.parameters())
     model.zero_grad(set_to_none=True)
     teacher_before = [p.clone() for p in
                       model.projection_head_teacher.parameters()]
@@ -1028,7 +1048,8 @@ def tiny_toco_options(tiny_data, work_dir, max_iters):
         'param_scheduler.0.warmup_iters': 2,
         'param_scheduler.0.max_iters': max_iters,
         'train_cfg.max_iters': max_iters,
-        'train_cfg.val_interval': max_iters,
+        # Tested once, after training.
+        'train_cfg.val_interval': max_iters + 1,
         'default_hooks.checkpoint.interval': max_iters,
         'default_hooks.logger.interval': 1,
     }
@@ -1087,3 +1108,20 @@ def test_pipeline_trains_toco_with_the_data_class_count(tiny_data):
     assert built.model.decode_head.num_classes == TINY_CLASSES + 1
     assert 'cam_head' not in built.model
     assert MODELS.build(built.model).num_classes == TINY_CLASSES
+
+
+def test_views_are_normalised_like_the_inputs():
+    """A view equal to the loaded (BGR) image becomes exactly the
+    preprocessed input: same channel order, mean and std."""
+    model = MODELS.build(tiny_toco_cfg())
+    image = torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8)
+    sample = SegDataSample()
+    sample.set_data(dict(global_view=image.clone()))
+    data = model.data_preprocessor(
+        dict(inputs=[image], data_samples=[sample]), training=True)
+    views = model.normalized_views([sample], 'global_view', 'cpu')
+    torch.testing.assert_close(views, data['inputs'])
+    # And the colours the regularised loss recovers are the image's RGB.
+    colours = data['inputs'] * model.reg_loss.std + model.reg_loss.mean
+    torch.testing.assert_close(colours[0], image.flip(0).float(),
+                               atol=1e-4, rtol=0)

@@ -16,9 +16,18 @@ _base_ = [
 custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 max_iters = 1500
 crop_size = (128, 128)
+# The demo's classes are told apart by the colour and texture of a small
+# part, so DINO's hue and saturation jitter and grayscale, which ToCo's
+# views apply to every input, erase the class (see configs/toco/README.md);
+# the views keep the flips, brightness and contrast, and a blur of ToCo's
+# radius scaled to 128 pixels.
+demo_views = dict(
+    jitter=dict(brightness=0.4, contrast=0.4, saturation=0, hue=0),
+    grayscale_prob=0,
+    blur_radius=(0.1 * 128 / 448, 2.0 * 128 / 448))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='TokenContrastGlobalView', size=128),
+    dict(type='TokenContrastGlobalView', size=128, **demo_views),
     dict(
         type='RandomRescale',
         scale_range=(0.75, 1.25),
@@ -26,7 +35,7 @@ train_pipeline = [
         backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='IRNRandomCrop', crop_size=crop_size, img_pad_val=0),
-    dict(type='TokenContrastLocalView'),
+    dict(type='TokenContrastLocalView', **demo_views),
     dict(
         type='PackWSSSInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
@@ -52,7 +61,14 @@ model = dict(
         hidden_channels=256,
         bottleneck_channels=64),
     # The demo's 128-pixel images: the kernel's reach scaled as the crop.
-    reg_loss=dict(sigma_xy=100 * 128 / 448, scale_factor=0.25),
+    # The energy sums over pixel pairs within that reach; a 32x32 copy has
+    # (224^2 / 32^2)^2 = 2401 times fewer than ToCo's 224x224, so the
+    # weight is raised as much to keep the loss's share (at ToCo's 1e-7 it
+    # is under 1e-4 here).
+    reg_loss=dict(
+        sigma_xy=100 * 128 / 448,
+        scale_factor=0.25,
+        loss_weight=1e-7 * (224 * 224 / (32 * 32))**2),
     train_cfg=dict(
         loss_start=dict(ptc=0, ctc=0, seg=501, reg=501),
         local_crop_size=48),

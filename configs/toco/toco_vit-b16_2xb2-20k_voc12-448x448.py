@@ -12,6 +12,8 @@ custom_imports = dict(imports=['mmwsss'], allow_failed_imports=False)
 train_dataloader = dict(
     batch_size=2,
     num_workers=10,
+    # ToCo's loader drops the last incomplete batch.
+    drop_last=True,
     dataset=dict(pipeline={{_base_.toco_train_pipeline}}))
 model = dict(
     train_cfg=dict(

@@ -14,6 +14,8 @@ max_iters = 80000
 train_dataloader = dict(
     batch_size=2,
     num_workers=10,
+    # ToCo's loader drops the last incomplete batch.
+    drop_last=True,
     dataset=dict(pipeline={{_base_.toco_train_pipeline}}))
 model = dict(
     decode_head=dict(num_classes=81),
@@ -37,6 +39,9 @@ param_scheduler = [
         power=0.9,
         by_epoch=False)
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=4000)
+# ToCo validates every 4000 iterations on val_part, 4999 of val2014's
+# 40137 images, at one scale; mmwsss tests the final model on all of val
+# (multi-scale), since a multi-scale pass over val2014 costs hours.
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=4000))
 randomness = dict(seed=0)

@@ -49,9 +49,10 @@ PRESETS = ('demo', 'voc', 'coco')
 # Grad-CAM++ read the CAM classifier's weights with another CAM rule, and
 # SEC trains a segmentor on cues that a CAM run must write first
 # (compare_methods reports its seconds per iteration); CLIP-ES trains
-# nothing (--clip-es times its CAMs). Adversarial erasing is timed: one
+# nothing (--clip-es times its CAMs); ToCo's step is a single-stage
+# segmentor's (--single-stage times it). Adversarial erasing is timed: one
 # round's step is its classifier's.
-UNTIMED_METHODS = ('gradcam', 'gradcam++', 'sec', 'clip_es')
+UNTIMED_METHODS = ('gradcam', 'gradcam++', 'sec', 'clip_es', 'toco')
 
 
 def timed_methods(presets: Sequence[str] = PRESETS) -> List[str]:

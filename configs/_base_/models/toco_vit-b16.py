@@ -1,4 +1,5 @@
 # ToCo (CVPR 2023) on ViT-B/16: an mmseg VisionTransformer in timm's layout
+# (position embeddings resized to every grid, as timm's)
 # (LayerNorm eps 1e-6, biased patch embedding, GELU), tokens of block 10
 # (index 9, ToCo's aux_layer -3) and block 12 (after the final norm) with
 # the class token, a LargeFOV decoder, the CTC projection head and the
@@ -15,7 +16,7 @@ model = dict(
     type='ToCo',
     data_preprocessor=data_preprocessor,
     backbone=dict(
-        type='VisionTransformer',
+        type='AnyGridVisionTransformer',
         img_size=(224, 224),
         patch_size=16,
         # ToCo's patch embedding drops a border that fills no patch.

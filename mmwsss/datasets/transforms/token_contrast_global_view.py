@@ -1,6 +1,6 @@
 """The second global view of ToCo's class token contrast."""
 import random
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -9,15 +9,19 @@ from PIL import Image, ImageFilter, ImageOps
 from torchvision import transforms as T
 
 
-def flip_and_colour_jitter() -> T.Compose:
+#: DINO's (and ToCo's) colour jitter, applied with probability 0.8.
+COLOUR_JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+
+
+def flip_and_colour_jitter(jitter: Optional[dict] = None,
+                           jitter_prob: float = 0.8,
+                           grayscale_prob: float = 0.2) -> T.Compose:
     """DINO's (and ToCo's) flip, colour jitter and grayscale."""
     return T.Compose([
         T.RandomHorizontalFlip(p=0.5),
-        T.RandomApply([
-            T.ColorJitter(brightness=0.4, contrast=0.4, saturation=0.2,
-                          hue=0.1)
-        ], p=0.8),
-        T.RandomGrayscale(p=0.2),
+        T.RandomApply([T.ColorJitter(**(jitter or COLOUR_JITTER))],
+                      p=jitter_prob),
+        T.RandomGrayscale(p=grayscale_prob),
     ])
 
 
@@ -61,7 +65,12 @@ class TokenContrastGlobalView(BaseTransform):
         size (int): Side of the view (ToCo: its crop, 448).
         scale (Sequence[float]): Area range of the crop (0.4, 1).
         blur_prob (float): Probability of the blur (0.1).
+        blur_radius (Sequence[float]): Range of its radius ((0.1, 2.0)).
         solarize_prob (float): Probability of solarisation (0.2).
+        jitter (dict, optional): ``ColorJitter``'s arguments (default
+            :data:`COLOUR_JITTER`).
+        jitter_prob (float): Probability of the jitter (0.8).
+        grayscale_prob (float): Probability of grayscale (0.2).
         bgr (bool): The loaded image is BGR (mmcv's default).
     """
 
@@ -69,19 +78,25 @@ class TokenContrastGlobalView(BaseTransform):
                  size: int = 448,
                  scale: Sequence[float] = (0.4, 1.0),
                  blur_prob: float = 0.1,
+                 blur_radius: Sequence[float] = (0.1, 2.0),
                  solarize_prob: float = 0.2,
+                 jitter: Optional[dict] = None,
+                 jitter_prob: float = 0.8,
+                 grayscale_prob: float = 0.2,
                  bgr: bool = True) -> None:
         self.crop = T.RandomResizedCrop(
             size, scale=tuple(scale),
             interpolation=T.InterpolationMode.BICUBIC)
-        self.jitter = flip_and_colour_jitter()
+        self.jitter = flip_and_colour_jitter(jitter, jitter_prob,
+                                             grayscale_prob)
         self.blur_prob = blur_prob
+        self.blur_radius = tuple(blur_radius)
         self.solarize_prob = solarize_prob
         self.bgr = bgr
 
     def transform(self, results: dict) -> dict:
         view = self.jitter(self.crop(to_pil(results['img'], self.bgr)))
-        view = gaussian_blur(view, self.blur_prob)
+        view = gaussian_blur(view, self.blur_prob, self.blur_radius)
         if random.random() < self.solarize_prob:
             view = ImageOps.solarize(view)
         results['global_view'] = from_pil(view, self.bgr)

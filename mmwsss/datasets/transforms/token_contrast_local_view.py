@@ -1,4 +1,6 @@
 """The local view and the photometric global view of ToCo's crop."""
+from typing import Optional, Sequence
+
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
@@ -24,21 +26,34 @@ class TokenContrastLocalView(BaseTransform):
     Args:
         global_blur_prob (float): ToCo: 1.0.
         local_blur_prob (float): ToCo: 0.5.
+        blur_radius (Sequence[float]): Range of the blur's radius ((0.1,
+            2.0)).
+        jitter (dict, optional): ``ColorJitter``'s arguments (default
+            ToCo's, :data:`COLOUR_JITTER`).
+        jitter_prob (float): Probability of the jitter (0.8).
+        grayscale_prob (float): Probability of grayscale (0.2).
         bgr (bool): The loaded image is BGR (mmcv's default).
     """
 
     def __init__(self,
                  global_blur_prob: float = 1.0,
                  local_blur_prob: float = 0.5,
+                 blur_radius: Sequence[float] = (0.1, 2.0),
+                 jitter: Optional[dict] = None,
+                 jitter_prob: float = 0.8,
+                 grayscale_prob: float = 0.2,
                  bgr: bool = True) -> None:
-        self.jitter = flip_and_colour_jitter()
+        self.jitter = flip_and_colour_jitter(jitter, jitter_prob,
+                                             grayscale_prob)
         self.global_blur_prob = global_blur_prob
         self.local_blur_prob = local_blur_prob
+        self.blur_radius = tuple(blur_radius)
         self.bgr = bgr
 
     def transform(self, results: dict) -> dict:
         crop = to_pil(results['img'], self.bgr)
-        local = gaussian_blur(self.jitter(crop), self.local_blur_prob)
+        local = gaussian_blur(self.jitter(crop), self.local_blur_prob,
+                              self.blur_radius)
         results['local_view'] = from_pil(local, self.bgr)
         # The global view's flip is drawn here (not inside the jitter) so
         # that the image box can follow it.
@@ -50,6 +65,6 @@ class TokenContrastLocalView(BaseTransform):
         view = flipped
         for step in self.jitter.transforms[1:]:
             view = step(view)
-        view = gaussian_blur(view, self.global_blur_prob)
+        view = gaussian_blur(view, self.global_blur_prob, self.blur_radius)
         results['img'] = from_pil(view, self.bgr)
         return results

@@ -3,9 +3,10 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmseg.models.backbones import VisionTransformer
 from mmseg.registry import MODELS
 from torch import Tensor
+
+from .any_grid_vision_transformer import AnyGridVisionTransformer
 
 # mmseg registers QuickGELU with its CLIP text encoder; importing it here
 # makes ``act_cfg=dict(type='QuickGELU')`` buildable on its own.
@@ -13,7 +14,7 @@ from mmseg.models.text_encoder import clip_text_encoder  # noqa: F401
 
 
 @MODELS.register_module()
-class CLIPVisionTransformer(VisionTransformer):
+class CLIPVisionTransformer(AnyGridVisionTransformer):
     """The image encoder of CLIP (Radford et al., ICML 2021) on mmseg's
     :class:`~mmseg.models.backbones.VisionTransformer`.
 
@@ -23,9 +24,10 @@ class CLIPVisionTransformer(VisionTransformer):
     module ``ln1``). What CLIP adds is the projection of the class token
     into the joint image-text space (``proj``), and what CLIP-ES needs are
     the tokens before a block and the attention maps of the last blocks.
-    Position embeddings are interpolated to any input size by mmseg's ViT
-    (``interpolate_mode``: bicubic by default; CLIP-ES's config sets
-    bilinear, as its ``upsample_pos_emb`` does).
+    Position embeddings are interpolated to any patch grid
+    (:class:`AnyGridVisionTransformer`; ``interpolate_mode``: bicubic by
+    default; CLIP-ES's config sets bilinear, as its ``upsample_pos_emb``
+    does).
 
     The keys match :func:`mmwsss.models.utils.convert_openai_clip`'s output
     for OpenAI's ``visual.*`` weights.

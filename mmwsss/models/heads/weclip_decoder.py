@@ -166,7 +166,8 @@ class WeCLIPHead(BaseModule):
         and the affinity loss against the pairs of the labels downsampled
         to the feature grid (nearest). A batch whose labels are all
         background (or all foreground) gets the one cross entropy that is
-        defined, halved, where the official loss would be NaN.
+        defined, halved, where the official loss would be NaN
+        (:func:`~mmwsss.models.losses.balanced_seg_loss`).
 
         Args:
             seg_logits (Tensor): ``[B, K, h, w]``.
@@ -180,18 +181,8 @@ class WeCLIPHead(BaseModule):
             align_corners=False)
         pairs = affinity_labels(pseudo_labels, seg_logits.shape[-2:],
                                 self.aff_radius, self.ignore_index)
-        valid = pseudo_labels != self.ignore_index
-        if (pseudo_labels[valid] == 0).any() and \
-                (pseudo_labels[valid] != 0).any():
-            loss_seg = balanced_seg_loss(logits, pseudo_labels,
-                                         self.ignore_index)
-        else:
-            # A batch labelled all background (or all foreground) would
-            # make the other term's mean NaN, as in the official code, and
-            # the NaN would reach every weight; that term counts 0 here.
-            loss_seg = 0.5 * F.cross_entropy(
-                logits, pseudo_labels, ignore_index=self.ignore_index
-            ) if valid.any() else logits.sum() * 0
+        # A term without pixels counts 0, where the official is NaN.
+        loss_seg = balanced_seg_loss(logits, pseudo_labels, self.ignore_index)
         return dict(
             loss_seg=self.loss_seg_weight * loss_seg,
             loss_aff=self.loss_aff_weight * affinity_loss(affinity, pairs))

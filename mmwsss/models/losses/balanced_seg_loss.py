@@ -10,10 +10,10 @@ def balanced_seg_loss(logits: Tensor,
     the foreground pixels (AFA, ToCo and WeCLIP's ``get_seg_loss``), so that
     the background, most of a pseudo label, does not outweigh the objects.
 
-    Each term is the mean over its own pixels; a term without pixels is NaN
-    in the official code as in PyTorch's mean cross entropy, so callers pass
-    labels that have both (every online label of these methods does: an
-    image has a class and a background).
+    Each term is the mean over its own pixels. A term without pixels (a
+    batch labelled all background, all foreground or all unsure) counts 0:
+    the official mean over no pixels is NaN, which would reach every
+    weight. Otherwise the loss is the official one.
 
     Args:
         logits (Tensor): ``[B, C, H, W]`` class scores (class 0 background).
@@ -24,8 +24,12 @@ def balanced_seg_loss(logits: Tensor,
     Returns:
         Tensor: The scalar loss.
     """
-    background = labels.masked_fill(labels != 0, ignore_index)
-    foreground = labels.masked_fill(labels == 0, ignore_index)
-    return 0.5 * (
-        F.cross_entropy(logits, background, ignore_index=ignore_index) +
-        F.cross_entropy(logits, foreground, ignore_index=ignore_index))
+    total = logits.sum() * 0
+    for keep in (labels == 0, (labels != 0) & (labels != ignore_index)):
+        count = int(keep.sum())
+        if count:
+            term = labels.masked_fill(~keep, ignore_index)
+            total = total + F.cross_entropy(
+                logits, term, ignore_index=ignore_index,
+                reduction='sum') / count
+    return 0.5 * total

@@ -39,8 +39,8 @@ def class_token_contrast_loss(student: Tensor,
     positive = flags != 0
     negative_sum = torch.where(~positive[:, None], logits,
                                torch.zeros_like(logits)).sum(dim=2)
-    # Negatives are masked with where, not multiplied: their log terms may
-    # be inf and inf * 0 is NaN.
+    # The negatives' own log terms are dropped with where, not multiplied
+    # by 0, so an overflowing term cannot turn the sum into NaN.
     log_terms = -torch.log(logits / (logits + negative_sum[..., None] + 1e-4))
     per_view = torch.where(positive[:, None], log_terms,
                            torch.zeros_like(log_terms)).sum(dim=2)

@@ -84,8 +84,9 @@ class DenseEnergyLoss(nn.Module):
     and the dense CRF energy of the probabilities under a bilateral kernel
     (``sigma_xy * scale_factor`` in pixels, ``sigma_rgb`` in colour) is
     returned times ``loss_weight``. The official code filters with rloss's
-    C++ permutohedral lattice, an approximation; this one sums the Gaussian
-    kernel exactly, in PyTorch, on any device.
+    C++ permutohedral lattice, an approximation of this sum; this one sums
+    the Gaussian kernel exactly, in PyTorch, on any device (``P^2`` work for
+    ``P`` pixels: cheap on a GPU at ToCo's 224x224, slow on a CPU).
 
     Args:
         loss_weight (float): ToCo: 1e-7 (times its ``w_reg`` 0.05).
@@ -94,7 +95,8 @@ class DenseEnergyLoss(nn.Module):
         scale_factor (float): Downscaling before filtering (0.5).
         ignore_index (int): Unsure pseudo-label value (gate 1).
         mean (Sequence[float]): The data preprocessor's RGB mean, to get
-            0-255 colours back from normalised images.
+            0-255 colours back from normalised images (a segmentor sets
+            its own preprocessor's).
         std (Sequence[float]): Its RGB std.
     """
 

@@ -179,6 +179,9 @@ class ToCo(BaseSegmentor):
         for param in self.projection_head_teacher.parameters():
             param.requires_grad_(False)
         self.reg_loss = MODELS.build(reg_loss)
+        # The loss recovers colours with the inputs' own normalisation.
+        self.reg_loss.mean.copy_(self.data_preprocessor.mean.view(1, 3, 1, 1))
+        self.reg_loss.std.copy_(self.data_preprocessor.std.view(1, 3, 1, 1))
         self.par = PAR(**self.train_cfg['par'])
 
     @staticmethod
@@ -356,16 +359,16 @@ class ToCo(BaseSegmentor):
                 meta = sample.metainfo if sample is not None else {}
                 h, w = meta.get('img_shape', inputs.shape[-2:])
                 image = inputs[i:i + 1, :, :h, :w]
-                probs = self.multi_scale_seg_logits(image).softmax(dim=1)
+                logits = self.multi_scale_seg_logits(image)
                 ori_shape = tuple(meta.get('ori_shape', (h, w)))
                 if ori_shape != (h, w):
-                    probs = F.interpolate(
-                        probs, size=ori_shape, mode='bilinear',
+                    logits = F.interpolate(
+                        logits, size=ori_shape, mode='bilinear',
                         align_corners=False)
                     image = F.interpolate(
                         image, size=ori_shape, mode='bilinear',
                         align_corners=False)
-                probs = probs[0]
+                probs = logits[0].softmax(dim=0)
                 if crf is not None:
                     rgb = (self.denormalize(image)[0] * 255).byte()
                     posterior = dense_crf(
@@ -408,7 +411,7 @@ class ToCo(BaseSegmentor):
             views.append(sample.get(key))
         views = torch.stack(views).to(device).float()
         pre = self.data_preprocessor
-        if getattr(pre, '_channel_conversion', False):
+        if pre.channel_conversion:
             views = views[:, [2, 1, 0]]
         return (views - pre.mean) / pre.std
 
@@ -419,6 +422,13 @@ class ToCo(BaseSegmentor):
         for param, param_t in zip(self.projection_head.parameters(),
                                   self.projection_head_teacher.parameters()):
             param_t.mul_(m).add_(param.detach(), alpha=1 - m)
+
+    @staticmethod
+    def _zero_gradients(module: nn.Module) -> Tensor:
+        """A zero loss whose gradient reaches every trained parameter of
+        ``module`` (as zeros)."""
+        return sum(p.sum() for p in module.parameters()
+                   if p.requires_grad) * 0
 
     def loss(self, inputs: Tensor,
              data_samples: SampleList) -> Dict[str, Tensor]:
@@ -448,6 +458,18 @@ class ToCo(BaseSegmentor):
             loss_cls_aux=weights['cls_aux'] *
             F.multilabel_soft_margin_loss(logits_aux, labels))
 
+        # The official step runs the EMA and every loss from the first
+        # iteration, a loss before its start at weight 0: its parameters
+        # then get zero gradients, which AdamW counts (its bias correction)
+        # and decays. mmwsss computes no such loss but gives its
+        # parameters the same zero gradients.
+        self.update_teacher()
+        idle = [name for name in ('ctc', 'seg', 'reg') if not active[name]]
+        if 'ctc' in idle:
+            losses['loss_ctc'] = self._zero_gradients(self.projection_head)
+        if 'seg' in idle and 'reg' in idle:
+            losses['loss_seg'] = self._zero_gradients(self.decode_head)
+
         if active['ctc']:
             regions = region_mask(cams_aux, labels, high, low)
             crops, flags = crop_uncertain_regions(
@@ -463,7 +485,6 @@ class ToCo(BaseSegmentor):
                                       inputs.device))
             _, _, local_tokens = self.extract_tokens(torch.cat(crops))
             global_tokens = torch.cat([cls_token, global_token])
-            self.update_teacher()
             teacher = self.projection_head_teacher(global_tokens.detach())
             student = self.projection_head(
                 torch.cat([global_tokens, local_tokens]))
