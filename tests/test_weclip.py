@@ -433,8 +433,8 @@ def official_refine_cam(_trans_mat, grayscale_cam, h, w, threshold=0.4):
 
 def official_cam_label(ref_mod, image, cam_refined_list, keys, w, h):
     """generate_cam_label, the background, PAR (_refine_cams) and the valid
-    keys of model_attn_aff_voc.py's forward; also the scores before the
-    argmax."""
+    keys of model_attn_aff_voc.py's forward; also PAR's scores (those
+    before the argmax) and its input ``[bg; cams]``."""
     refined_cam_to_save = []
     for cam_refined in cam_refined_list:
         cam_refined = cam_refined.cpu().numpy().astype(np.float32)
@@ -451,13 +451,16 @@ def official_cam_label(ref_mod, image, cam_refined_list, keys, w, h):
                                cams.unsqueeze(0).float())
     refined_label = refined_cams.argmax(dim=1)
     refined_label = valid_key[refined_label]
-    return refined_label.squeeze(0), refined_cams[0]
+    return refined_label.squeeze(0), refined_cams[0], cams
 
 
 def official_pseudo_labels(reference, fuse, decoder, img, label_ids,
-                           require_seg_trans):
+                           require_seg_trans, threshold=0.4, rfm_layers=6):
     """model_attn_aff_voc.py's forward (train mode) for a batch, with the
-    image-level labels given instead of read from the masks."""
+    image-level labels given instead of read from the masks; with
+    ``threshold=0.7, rfm_layers=10`` model_attn_aff_coco.py's
+    (perform_single_coco_cam: boxes at 0.7, the RFM of ``[-10:]``). Per
+    image: the label, PAR's scores and PAR's input."""
     b, c, h, w = img.shape
     fts_all, attn_weight_list = official_encode_image(reference, img)
     seg, attn_pred = official_decode(fuse, decoder, fts_all, b, h, w)
@@ -468,7 +471,7 @@ def official_pseudo_labels(reference, fuse, decoder, img, label_ids,
     bg = official_zeroshot(reference, BACKGROUND)
     fg = official_zeroshot(reference, NAMES)
     par = OfficialPAR(num_iter=20, dilations=[1, 2, 4, 8, 12, 24])
-    labels, scores = [], []
+    labels, scores, par_inputs = [], [], []
     for i in range(b):
         ids = list(label_ids[i])
         texts = torch.cat([fg[ids], bg], dim=0)
@@ -480,13 +483,16 @@ def official_pseudo_labels(reference, fuse, decoder, img, label_ids,
             if idx == 0:
                 trans = official_trans_mat(
                     attn_weight_stack[i], attn_last,
-                    attn_pred.unsqueeze(0)[:, i, :, :], require_seg_trans)
-            cam_refined_list.append(official_refine_cam(trans, cam, h, w))
-        label, score = official_cam_label(par, img[i], cam_refined_list,
-                                          ids, w, h)
+                    attn_pred.unsqueeze(0)[:, i, :, :], require_seg_trans,
+                    rfm_layers)
+            cam_refined_list.append(
+                official_refine_cam(trans, cam, h, w, threshold))
+        label, score, par_input = official_cam_label(
+            par, img[i], cam_refined_list, ids, w, h)
         labels.append(label)
         scores.append(score)
-    return seg, attn_pred, labels, scores
+        par_inputs.append(par_input)
+    return seg, attn_pred, labels, scores, par_inputs
 
 
 # --- the official losses, re-typed (camutils.py, losses.py) ---------------
@@ -636,29 +642,74 @@ def test_checkpoint_conversion(models, tmp_path):
         convert_weclip({'decoder.extra': torch.zeros(1)})
 
 
-@pytest.mark.parametrize('rfm', [False, True])
-def test_online_pseudo_labels_match_the_official_forward(models, rfm):
+# perform_single_voc_cam (boxes at 0.4, the RFM of the last 6 attention
+# maps) and perform_single_coco_cam (0.7, the last 10).
+@pytest.mark.parametrize('box_threshold,rfm_blocks', [(0.4, 6), (0.7, 10)],
+                         ids=['voc', 'coco'])
+def test_online_pseudo_labels_match_the_official_forward(
+        models, monkeypatch, box_threshold, rfm_blocks):
     """Grad-CAM, CAA (or the RFM), boxes, upsampling, background, PAR and
-    the class ids of a batch against model_attn_aff_voc.py's forward."""
+    the class ids of a batch against model_attn_aff_voc.py's (or _coco.py's)
+    forward: the labels, PAR's input and PAR's scores, with and without the
+    RFM."""
     reference, fuse, decoder, model = models
+    monkeypatch.setitem(model.train_cfg, 'box_threshold', box_threshold)
+    monkeypatch.setitem(model.train_cfg, 'rfm_blocks', rfm_blocks)
+    monkeypatch.setitem(model.train_cfg, 'caa_blocks', 8)
     torch.manual_seed(2)
     images = torch.randn(2, 3, 64, 80)
     label_ids = [[0, 2], [1]]
-    _, attn_pred, expected, _ = official_pseudo_labels(
-        reference, fuse, decoder, images, label_ids, rfm)
-    outputs, attention, hw_shape = model.clip_forward(images, 4)
+    # The attention of every block the CAA (8) or the RFM reads.
+    outputs, attention, hw_shape = model.clip_forward(
+        images, 12 - max(8, rfm_blocks))
+    assert len(attention) == max(8, rfm_blocks) - 1
     with torch.no_grad():
         _, affinity = model.decode_head.forward_with_affinity(
             model._decoder_inputs(outputs, hw_shape))
-    torch.testing.assert_close(affinity, attn_pred, atol=1e-5, rtol=1e-5)
-    ours = model.online_pseudo_labels(
-        images, [torch.tensor(k) for k in label_ids], outputs, attention,
-        hw_shape, affinity, rfm)
-    assert ours.shape == (2, 64, 80) and ours.dtype == torch.long
-    for label, want, keys in zip(ours, expected, label_ids):
-        torch.testing.assert_close(label, want)
-        # Not a trivial map: the background and every class of the image.
-        assert set(label.unique().tolist()) == {0} | {k + 1 for k in keys}
+    captured = []
+    handle = model.par.register_forward_hook(
+        lambda module, args, output: captured.append(
+            (args[1][0].detach().clone(), output[0].detach().clone())))
+    results = {}
+    try:
+        for rfm in (False, True):
+            _, attn_pred, want_labels, want_scores, want_inputs = \
+                official_pseudo_labels(reference, fuse, decoder, images,
+                                       label_ids, rfm, box_threshold,
+                                       rfm_blocks)
+            torch.testing.assert_close(affinity, attn_pred, atol=1e-5,
+                                       rtol=1e-5)
+            captured.clear()
+            ours = model.online_pseudo_labels(
+                images, [torch.tensor(k) for k in label_ids], outputs,
+                attention, hw_shape, affinity, rfm)
+            assert ours.shape == (2, 64, 80) and ours.dtype == torch.long
+            assert len(captured) == 2
+            for label, want, keys, (par_input, scores), want_input, \
+                    want_score in zip(ours, want_labels, label_ids, captured,
+                                      want_inputs, want_scores):
+                # [bg; refined, normalised, upsampled CAMs] and PAR's
+                # scores (float32 Grad-CAMs, min-max stretched: up to 5e-5
+                # apart).
+                assert par_input.shape == (len(keys) + 1, 64, 80)
+                torch.testing.assert_close(par_input, want_input,
+                                           atol=2e-4, rtol=1e-4)
+                torch.testing.assert_close(scores, want_score, atol=2e-4,
+                                           rtol=1e-4)
+                torch.testing.assert_close(label, want)
+                # Not a trivial map: the background and every class.
+                assert set(label.unique().tolist()) == {0} | {
+                    k + 1 for k in keys}
+            results[rfm] = (ours, [c[1] for c in captured])
+    finally:
+        handle.remove()
+    # The RFM branch really runs: its scores (and here its labels) differ
+    # from those of the CAA alone for some image.
+    (caa_labels, caa_scores), (rfm_labels, rfm_scores) = (results[False],
+                                                          results[True])
+    assert any(not torch.allclose(a, b, atol=1e-3)
+               for a, b in zip(caa_scores, rfm_scores))
+    assert (caa_labels != rfm_labels).any()
 
 
 def test_rfm_and_transition_matrix_match_the_official():
@@ -685,7 +736,7 @@ def test_pseudo_label_rule_matches_the_official():
     grid = torch.rand(2, 4, 5) ** 3
     image = torch.randn(3, 64, 80)
     keys = [3, 7]
-    _, want_scores = official_cam_label(
+    _, want_scores, _ = official_cam_label(
         OfficialPAR(num_iter=20, dilations=[1, 2, 4, 8, 12, 24]), image,
         list(grid), keys, 80, 64)
     want = torch.tensor([0, 4, 8])[want_scores.argmax(0)]
@@ -907,23 +958,169 @@ def test_bad_settings_are_named():
         MODELS.build(cfg)
 
 
-def test_voc_config_is_the_official_recipe():
-    cfg = Config.fromfile(VOC_CONFIG)
-    assert cfg.model.type == 'WeCLIP'
-    assert cfg.model.train_cfg.rfm_start_iter == 15000
-    assert cfg.model.test_cfg == dict(
+# clip/clip_text.py's lists, re-typed.
+OFFICIAL_NEW_CLASS_NAMES = [
+    'aeroplane', 'bicycle', 'bird avian', 'boat', 'bottle',
+    'bus', 'car', 'cat', 'chair seat', 'cow',
+    'diningtable', 'dog', 'horse', 'motorbike',
+    'person with clothes,people,human',
+    'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor screen',
+]
+OFFICIAL_NEW_CLASS_NAMES_COCO = [
+    'person with clothes,people,human', 'bicycle', 'car', 'motorbike',
+    'aeroplane',
+    'bus', 'train', 'truck', 'boat', 'traffic light',
+    'fire hydrant', 'stop sign', 'parking meter', 'bench', 'bird avian',
+    'cat', 'dog', 'horse', 'sheep', 'cow',
+    'elephant', 'bear', 'zebra', 'giraffe', 'backpack,bag',
+    'umbrella,parasol', 'handbag,purse', 'necktie', 'suitcase', 'frisbee',
+    'skis', 'sknowboard', 'sports ball', 'kite', 'baseball bat',
+    'glove', 'skateboard', 'surfboard', 'tennis racket', 'bottle',
+    'wine glass', 'cup', 'fork', 'knife', 'dessertspoon',
+    'bowl', 'banana', 'apple', 'sandwich', 'orange',
+    'broccoli', 'carrot', 'hot dog', 'pizza', 'donut',
+    'cake', 'chair seat', 'sofa', 'pottedplant', 'bed',
+    'diningtable', 'toilet', 'tvmonitor screen', 'laptop', 'mouse',
+    'remote control', 'keyboard', 'cell phone', 'microwave', 'oven',
+    'toaster', 'sink', 'refrigerator', 'book', 'clock',
+    'vase', 'scissors', 'teddy bear', 'hairdrier,blowdrier', 'toothbrush',
+]
+OFFICIAL_BACKGROUND_CATEGORY = [
+    'ground', 'land', 'grass', 'tree', 'building', 'wall', 'sky', 'lake',
+    'water', 'river', 'sea', 'railway', 'railroad', 'keyboard', 'helmet',
+    'cloud', 'house', 'mountain', 'ocean', 'road', 'rock', 'street',
+    'valley', 'bridge', 'sign',
+]
+OFFICIAL_BACKGROUND_CATEGORY_COCO = [
+    'ground', 'land', 'grass', 'tree', 'building', 'wall', 'sky', 'lake',
+    'water', 'river', 'sea', 'railway', 'railroad', 'helmet',
+    'cloud', 'house', 'mountain', 'ocean', 'road', 'rock', 'street',
+    'valley', 'bridge',
+]
+# configs/{voc,coco}_attn_reg.yaml, scripts/dist_clip_{voc,coco}.py
+# (PolyWarmupAdamW, learning_rate 2e-4 x 10 on the decoder's group),
+# model_attn_aff_{voc,coco}.py and clip_tool.py, per dataset.
+OFFICIAL_RECIPES = dict(
+    voc=dict(
+        config='weclip_vit-b16_voc12.py',
+        max_iters=30000,
+        rfm_start_iter=15000,
+        rfm_blocks=6,
+        box_threshold=0.4,
+        class_names=OFFICIAL_NEW_CLASS_NAMES,
+        background_names=OFFICIAL_BACKGROUND_CATEGORY,
+        classes_per_backward=None),
+    coco=dict(
+        config='weclip_vit-b16_coco.py',
+        max_iters=80000,
+        rfm_start_iter=40000,
+        rfm_blocks=10,
+        box_threshold=0.7,
+        class_names=OFFICIAL_NEW_CLASS_NAMES_COCO,
+        background_names=OFFICIAL_BACKGROUND_CATEGORY_COCO,
+        # mmwsss's own memory setting (16 classes a backward pass); the
+        # CAMs do not depend on it.
+        classes_per_backward=16))
+
+
+@pytest.mark.parametrize('dataset', ['voc', 'coco'])
+def test_config_is_the_official_recipe(dataset):
+    recipe = OFFICIAL_RECIPES[dataset]
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/weclip', recipe['config']))
+    max_iters = recipe['max_iters']
+    model = cfg.model
+    assert model.type == 'WeCLIP'
+    # normalize_img: ImageNet's mean and std on RGB; crops of 320.
+    assert model.data_preprocessor.mean == [123.675, 116.28, 103.53]
+    assert model.data_preprocessor.std == [58.395, 57.12, 57.375]
+    assert model.data_preprocessor.bgr_to_rgb is True
+    assert tuple(model.data_preprocessor.size) == (320, 320)
+    # clip_text.py's names and zeroshot_classifier's one template.
+    assert model.class_names == recipe['class_names']
+    assert model.background_names == recipe['background_names']
+    assert list(model.templates) == ['a clean origami {}.']
+    num_classes = len(recipe['class_names']) + 1
+    assert num_classes == dict(voc=21, coco=81)[dataset]
+    assert len(recipe['background_names']) == dict(voc=25, coco=23)[dataset]
+    # SegFormerHead(index=11, embedding_dim=256), DecoderTransformer(
+    # width=256, layers=3, heads=8) (mlp 4x, dropout 0.1), loss
+    # 1 * seg + 0.1 * attn, get_mask_by_radius(radius=8).
+    assert model.decode_head == dict(
+        type='WeCLIPHead',
+        in_channels=768,
+        num_inputs=11,
+        channels=256,
+        num_layers=3,
+        num_heads=8,
+        mlp_ratio=4,
+        num_classes=num_classes,
+        dropout_ratio=0.1,
+        loss_seg_weight=1.0,
+        loss_aff_weight=0.1,
+        aff_radius=8)
+    # perform_single_{voc,coco}_cam: CAA of [-8:], compute_trans_mat's 3
+    # rounds, the RFM of [-6:] / [-10:] after 15000 / 40000, boxes at
+    # 0.4 / 0.7; PAR(num_iter=20, dilations=[1, 2, 4, 8, 12, 24]).
+    train_cfg = dict(
+        rfm_start_iter=recipe['rfm_start_iter'],
+        rfm_blocks=recipe['rfm_blocks'],
+        caa_blocks=8,
+        caa_iterations=3,
+        box_threshold=recipe['box_threshold'],
+        par=dict(num_iter=20, dilations=(1, 2, 4, 8, 12, 24)))
+    if recipe['classes_per_backward'] is not None:
+        train_cfg['classes_per_backward'] = recipe['classes_per_backward']
+    assert model.train_cfg == train_cfg
+    assert tuple(model.train_cfg.par.dilations) == (1, 2, 4, 8, 12, 24)
+    # test_msc_flip_{voc,coco}.py: long side 512, scales 1 and 0.75, flip,
+    # crf_proc commented out.
+    assert model.test_cfg == dict(
         resize_long=512, scales=(1.0, 0.75), flip=True, crf=None)
-    assert cfg.optim_wrapper.optimizer.lr == 2e-3
+    # AdamW: betas (0.9, 0.999), eps 1e-8, wd 0.01, lr 2e-4 x 10.
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='AdamW',
+        lr=2e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.01)
+    assert 'paramwise_cfg' not in cfg.optim_wrapper
+    # 50 warm-up iterations from 1e-6, then poly 1.0 to max_iters.
+    assert cfg.param_scheduler == [
+        dict(
+            type='PolyWarmupLR',
+            warmup_iters=50,
+            warmup_ratio=1e-6,
+            power=1.0,
+            max_iters=max_iters,
+            begin=0,
+            end=max_iters,
+            by_epoch=False)
+    ]
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+    assert cfg.train_cfg.max_iters == max_iters
+    # samples_per_gpu 4 on 1 GPU; crop_size 320.
     assert cfg.train_dataloader.batch_size == 4
-    assert cfg.train_cfg.max_iters == 30000
-    assert cfg.model.data_preprocessor.mean == [123.675, 116.28, 103.53]
-    coco = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs/weclip/weclip_vit-b16_coco.py'))
-    assert coco.model.decode_head.num_classes == 81 == len(
-        coco.model.class_names) + 1
-    assert coco.model.train_cfg.rfm_start_iter == 40000
-    assert coco.train_dataloader.dataset.pipeline == \
-        cfg.train_dataloader.dataset.pipeline
+    assert cfg.crop_size == 320
+    # VOC12ClsDataset / CocoClsDataset with aug: random_scaling
+    # [0.5, 2.0] (PIL bilinear), random_fliplr, random_crop(320) padding
+    # the image with 0 (labels 255), normalize_img.
+    assert cfg.train_dataloader.dataset.pipeline == [
+        dict(type='LoadImageFromFile'),
+        dict(
+            type='RandomRescale',
+            scale_range=(0.5, 2.0),
+            interpolation='bilinear',
+            backend='pillow'),
+        dict(type='RandomFlip', prob=0.5),
+        dict(
+            type='IRNRandomCrop',
+            crop_size=320,
+            img_pad_val=0,
+            seg_pad_val=255),
+        dict(type='PackWSSSInputs'),
+    ]
 
 
 @pytest.fixture(scope='module')

@@ -15,6 +15,7 @@ from .output_manifest import (MANIFEST_NAME, clear_folder,
                               prepare_output_dir, prepare_shared_output_dir,
                               read_manifest, save_evaluation)
 from .palette import voc_palette
+from .state_dict_file import load_state_dict_file, save_state_dict_file
 
 __all__ = [
     'add_overwrite_argument', 'atomic_write', 'changed_settings',
@@ -23,9 +24,10 @@ __all__ = [
     'flatten_settings', 'folder_fingerprint', 'image_size', 'InputError',
     'InputFileNotFoundError', 'InputKeyError', 'InputNotADirectoryError',
     'InputTypeError', 'InputValueError', 'load_fitting_checkpoint',
-    'load_label_png', 'MANIFEST_NAME', 'open_image', 'path_inside', 'portable',
+    'load_label_png', 'load_state_dict_file', 'MANIFEST_NAME', 'open_image', 'path_inside', 'portable',
     'prepare_output_dir', 'prepare_shared_output_dir', 'read_manifest',
     'read_rgb', 'remove_stale_tmp_files', 'require_files', 'run_tool',
-    'save_evaluation', 'save_json', 'save_palette_png', 'SettingsChangedError',
+    'save_evaluation', 'save_json', 'save_palette_png', 'save_state_dict_file',
+    'SettingsChangedError',
     'voc_palette'
 ]

@@ -932,6 +932,14 @@ def _size(text):
     return int(height), int(width)
 
 
+def _report(text: str, result: dict, out: Optional[str]) -> None:
+    """Print a benchmark's table and write its figures to ``out``."""
+    print(text)
+    if out:
+        save_json(result, out)
+        print(f'written to {out}')
+
+
 def main():
     args = parse_args()
     if args.single_stage:
@@ -941,11 +949,7 @@ def main():
             iters=args.train_iters,
             device=args.device,
             cfg_options=args.cfg_options)
-        print(format_single_stage_benchmark(result))
-        if args.out:
-            save_json(result, args.out)
-            print(f'written to {args.out}')
-        return
+        return _report(format_single_stage_benchmark(result), result, args.out)
     if args.clip_es:
         result = benchmark_clip_es(
             args.clip_es_config,
@@ -954,11 +958,7 @@ def main():
             args.classes_per_image,
             args.clip_es_images,
             device=args.device)
-        print(format_clip_es_benchmark(result))
-        if args.out:
-            save_json(result, args.out)
-            print(f'written to {args.out}')
-        return
+        return _report(format_clip_es_benchmark(result), result, args.out)
     if args.random_walk:
         result = benchmark_random_walk(
             args.image_sizes,
@@ -969,11 +969,7 @@ def main():
             dense_threads=args.dense_threads,
             walk_threads=args.walk_threads,
             device=args.device)
-        print(format_random_walk_benchmark(result))
-        if args.out:
-            save_json(result, args.out)
-            print(f'written to {args.out}')
-        return
+        return _report(format_random_walk_benchmark(result), result, args.out)
     result = dict(
         cams=benchmark_cams(
             args.config,

@@ -6,13 +6,12 @@ file ``clip.load`` downloads) to the keys of mmwsss's CLIP models
         checkpoints/clip_vit-b16_openai.pth
 """
 import argparse
-import os
 import os.path as osp
 
 import torch
 
 from mmwsss.models.utils.clip_checkpoint import convert_openai_clip
-from mmwsss.utils import run_tool
+from mmwsss.utils import run_tool, save_state_dict_file
 from mmwsss.utils.errors import InputFileNotFoundError
 
 
@@ -34,10 +33,7 @@ def main(argv=None):
     parser.add_argument('dst', help='converted checkpoint to write')
     args = parser.parse_args(argv)
     state = convert_openai_clip(load_openai_state_dict(args.src))
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(dict(state_dict=state), tmp)
-    os.replace(tmp, args.dst)
+    save_state_dict_file(state, args.dst)
     print(f'{len(state)} tensors written to {args.dst}')
 
 

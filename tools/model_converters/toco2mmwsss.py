@@ -8,14 +8,9 @@
         checkpoints/toco_vit-b16_voc12_official.pth
 """
 import argparse
-import os
-import os.path as osp
-
-import torch
 
 from mmwsss.models.utils.toco_checkpoint import convert_timm_vit, convert_toco
-from mmwsss.utils import run_tool
-from mmwsss.utils.errors import InputFileNotFoundError
+from mmwsss.utils import load_state_dict_file, run_tool, save_state_dict_file
 
 
 def main(argv=None):
@@ -27,17 +22,9 @@ def main(argv=None):
         action='store_true',
         help='src is a timm ViT: write the backbone alone (for init_cfg)')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.src):
-        raise InputFileNotFoundError(f'{args.src}: no such checkpoint file')
-    state = torch.load(args.src, map_location='cpu', weights_only=True)
-    for key in ('state_dict', 'model'):
-        if isinstance(state, dict) and key in state:
-            state = state[key]
+    state = load_state_dict_file(args.src)
     state = convert_timm_vit(state) if args.backbone else convert_toco(state)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(dict(state_dict=state), tmp)
-    os.replace(tmp, args.dst)
+    save_state_dict_file(state, args.dst)
     print(f'{len(state)} tensors written to {args.dst}')
 
 

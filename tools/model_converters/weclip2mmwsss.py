@@ -7,14 +7,9 @@ from the OpenAI checkpoint converted by ``clip2mmwsss.py``).
         WeCLIP_model_iter_30000.pth checkpoints/weclip_vit-b16_voc12.pth
 """
 import argparse
-import os
-import os.path as osp
-
-import torch
 
 from mmwsss.models.utils.weclip_checkpoint import convert_weclip
-from mmwsss.utils import run_tool
-from mmwsss.utils.errors import InputFileNotFoundError
+from mmwsss.utils import load_state_dict_file, run_tool, save_state_dict_file
 
 
 def main(argv=None):
@@ -26,15 +21,9 @@ def main(argv=None):
         action='store_true',
         help='write the decoder only, without the frozen CLIP')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.src):
-        raise InputFileNotFoundError(f'{args.src}: no such checkpoint file')
-    state = torch.load(args.src, map_location='cpu', weights_only=True)
     state = convert_weclip(
-        state.get('state_dict', state), with_clip=not args.no_clip)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(dict(state_dict=state), tmp)
-    os.replace(tmp, args.dst)
+        load_state_dict_file(args.src), with_clip=not args.no_clip)
+    save_state_dict_file(state, args.dst)
     print(f'{len(state)} tensors written to {args.dst}')
 
 
