@@ -803,6 +803,13 @@ def test_class_token_contrast_matches_ctc_loss_neg():
     official.backward()
     torch.testing.assert_close(ours, official)
     torch.testing.assert_close(grad, student.grad)
+    # Projections of large dot products: the official exp overflows to a
+    # NaN loss; the log-space terms stay finite.
+    big = student.detach() * 60
+    assert OfficialCTCLossNeg(ncrops=views, temp=0.5)(
+        big, teacher * 60, flags).isnan()
+    assert class_token_contrast_loss(big, teacher * 60, flags,
+                                     0.5).isfinite()
 
 
 def test_balanced_seg_loss_matches_get_seg_loss():

@@ -1,4 +1,6 @@
 """ToCo's class token contrast (CTC) loss."""
+import math
+
 import torch
 from torch import Tensor
 
@@ -19,6 +21,11 @@ def class_token_contrast_loss(student: Tensor,
     teacher views is halved, divided by the number of positives (plus
     1e-4) and averaged over the batch.
 
+    The terms are computed in log space (``logsumexp``): equal to the
+    official ones wherever those are finite, and finite where the official
+    ``exp`` overflows (the projections are not normalised, so ``t . s`` can
+    reach hundreds) and its loss turns NaN.
+
     Args:
         student (Tensor): ``[V * B, D]`` student projections, view-major
             (all images' first view, then their second, ...).
@@ -34,16 +41,20 @@ def class_token_contrast_loss(student: Tensor,
     b, num_views = flags.shape
     student = student.reshape(num_views, b, -1).permute(1, 0, 2)
     teacher = teacher.reshape(2, b, -1).permute(1, 0, 2)
-    logits = torch.exp(torch.matmul(teacher, student.transpose(1, 2)) /
-                       temperature)
-    positive = flags != 0
-    negative_sum = torch.where(~positive[:, None], logits,
-                               torch.zeros_like(logits)).sum(dim=2)
-    # The negatives' own log terms are dropped with where, not multiplied
-    # by 0, so an overflowing term cannot turn the sum into NaN.
-    log_terms = -torch.log(logits / (logits + negative_sum[..., None] + 1e-4))
-    per_view = torch.where(positive[:, None], log_terms,
-                           torch.zeros_like(log_terms)).sum(dim=2)
-    per_view = per_view - torch.log(1 / (1 + negative_sum + 1e-4))
-    num_positive = positive.sum(dim=1).to(logits.dtype)
+    logits = torch.matmul(teacher, student.transpose(1, 2)) / temperature
+    positive = (flags != 0)[:, None].expand_as(logits)
+    # log of the negatives' sum, -inf without negatives.
+    log_negative = torch.logsumexp(
+        logits.masked_fill(positive, float('-inf')), dim=2, keepdim=True)
+    eps = torch.full_like(log_negative, math.log(1e-4))
+    denominator = torch.logsumexp(
+        torch.stack(torch.broadcast_tensors(logits, log_negative, eps)),
+        dim=0)
+    per_view = (denominator - logits).masked_fill(~positive, 0).sum(dim=2)
+    extra = torch.logsumexp(
+        torch.cat([torch.zeros_like(log_negative), log_negative, eps],
+                  dim=2),
+        dim=2)
+    per_view = per_view + extra
+    num_positive = (flags != 0).sum(dim=1).to(logits.dtype)
     return (per_view.sum(dim=1) / 2 / (num_positive + 1e-4)).mean()

@@ -117,6 +117,9 @@ class ToCo(BaseSegmentor):
         projection_head (dict): :class:`TokenProjectionHead` of CTC.
         reg_loss (dict): :class:`DenseEnergyLoss` (weighted again by
             ``loss_weights['reg']``).
+        pooling (str): How the classifiers pool the patch tokens: ``'max'``
+            (ToCo's global max pooling, hard-coded in its model) or
+            ``'avg'``.
         freeze_pos_embed (bool): ToCo's ViT does not train its position
             embeddings.
         train_cfg (dict, optional): Overrides of :data:`TRAIN_DEFAULTS`.
@@ -134,6 +137,7 @@ class ToCo(BaseSegmentor):
                  decode_head: ConfigType,
                  projection_head: ConfigType,
                  reg_loss: ConfigType = dict(type='DenseEnergyLoss'),
+                 pooling: str = 'max',
                  freeze_pos_embed: bool = True,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -141,6 +145,10 @@ class ToCo(BaseSegmentor):
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if pooling not in ('max', 'avg'):
+            raise InputValueError(
+                f"pooling must be 'max' or 'avg', got {pooling!r}")
+        self.pooling = pooling
         self.train_cfg = self._settings(TRAIN_DEFAULTS, train_cfg,
                                         'train_cfg')
         self.test_cfg = self._settings(TEST_DEFAULTS, test_cfg, 'test_cfg')
@@ -239,10 +247,12 @@ class ToCo(BaseSegmentor):
         return F.conv2d(last, self.classifier.weight)
 
     def classify(self, last: Tensor, aux: Tensor) -> Tuple[Tensor, Tensor]:
-        """Image logits of both classifiers (global max pooling)."""
-        logits = self.classifier(F.adaptive_max_pool2d(last, 1)).flatten(1)
-        logits_aux = self.aux_classifier(F.adaptive_max_pool2d(aux,
-                                                               1)).flatten(1)
+        """Image logits of both classifiers (global max pooling, or
+        average with ``pooling='avg'``)."""
+        pool = F.adaptive_max_pool2d if self.pooling == 'max' else \
+            F.adaptive_avg_pool2d
+        logits = self.classifier(pool(last, 1)).flatten(1)
+        logits_aux = self.aux_classifier(pool(aux, 1)).flatten(1)
         return logits, logits_aux
 
     def encode_decode(self, inputs: Tensor,
