@@ -742,6 +742,7 @@ def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
                            data_root: str = 'data/demo448',
                            iters: int = 3,
                            warmup: int = 1,
+                           train_split: Optional[str] = None,
                            device: Optional[str] = None,
                            cfg_options: Optional[Dict] = None
                            ) -> Dict[str, dict]:
@@ -756,6 +757,8 @@ def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
             as the crops (``tools/make_demo_data.py --image-size 448``).
         iters (int): Timed steps.
         warmup (int): Untimed steps before them.
+        train_split (str, optional): The data's training split, for
+            configs that name another (VOC's ``train_aug``).
         device (str, optional): Default: cuda when available.
         cfg_options (dict, optional): Overrides of every config.
 
@@ -778,6 +781,11 @@ def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
         if 'cam_head' in cfg.model:
             cfg.model.cam_head.num_classes = len(
                 foreground_class_names(data_root))
+        if 'class_names' in cfg.model:
+            # CLIP prompts of the data's classes (WeCLIP).
+            cfg.model.class_names = foreground_class_names(data_root)
+        if train_split is not None:
+            apply_split(cfg.train_dataloader.dataset, train_split)
         cfg.train_dataloader.num_workers = 0
         cfg.train_dataloader.persistent_workers = False
         torch.manual_seed(0)
@@ -947,6 +955,7 @@ def main():
             args.single_stage_configs,
             args.data_root,
             iters=args.train_iters,
+            train_split=args.train_split,
             device=args.device,
             cfg_options=args.cfg_options)
         return _report(format_single_stage_benchmark(result), result, args.out)
