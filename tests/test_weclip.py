@@ -39,6 +39,8 @@ from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
 
 from conftest import REPO_ROOT, TINY_CLASSES, no_worker_options, run_tool
 from test_par import OfficialPAR
+# WeCLIP's utils/losses.py get_seg_loss is ToCo's, line for line.
+from test_toco import official_get_seg_loss
 
 SMALL = dict(
     embed_dim=64,
@@ -543,18 +545,6 @@ def official_get_aff_loss(inputs, targets):
     pos_loss = torch.sum(pos_label * (1 - inputs)) / pos_count
     neg_loss = torch.sum(neg_label * (inputs)) / neg_count
     return 0.5 * pos_loss + 0.5 * neg_loss, pos_count, neg_count
-
-
-def official_get_seg_loss(pred, label, ignore_index=255):
-    bg_label = label.clone()
-    bg_label[label != 0] = ignore_index
-    bg_loss = F.cross_entropy(pred, bg_label.type(torch.long),
-                              ignore_index=ignore_index)
-    fg_label = label.clone()
-    fg_label[label == 0] = ignore_index
-    fg_loss = F.cross_entropy(pred, fg_label.type(torch.long),
-                              ignore_index=ignore_index)
-    return (bg_loss + fg_loss) * 0.5
 
 
 # --- fixtures ---------------------------------------------------------------

@@ -389,6 +389,19 @@ def _time_training(method, preset, data_root, iters, warmup, num_classes,
             cfg.model.ordinary_classifier.cam_head.num_classes = num_classes
     if train_split is not None:
         apply_split(cfg.train_dataloader.dataset, train_split)
+    seconds, peak_mib, _ = _median_train_step(cfg, device, iters, warmup)
+    return dict(
+        s_per_iter=seconds,
+        batch_size=cfg.train_dataloader.batch_size,
+        peak_mib=peak_mib)
+
+
+def _median_train_step(cfg: Config, device: str, iters: int,
+                       warmup: int) -> Tuple[float, float, List[int]]:
+    """``(median seconds, peak MiB, input size)`` of the training steps of
+    ``cfg``'s model on ``iters`` batches loaded beforehand (in the main
+    process; the loader is restarted for data shorter than the run),
+    after ``warmup`` untimed ones."""
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     torch.manual_seed(0)
@@ -397,10 +410,11 @@ def _time_training(method, preset, data_root, iters, warmup, num_classes,
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
     batches = []
-    for batch in loader:
-        batches.append(batch)
-        if len(batches) == warmup + iters:
-            break
+    while len(batches) < warmup + iters:
+        for batch in loader:
+            batches.append(batch)
+            if len(batches) == warmup + iters:
+                break
     for batch in batches[:warmup]:
         model.train_step(batch, optim_wrapper)
     with PeakMemory(device) as memory:
@@ -411,10 +425,7 @@ def _time_training(method, preset, data_root, iters, warmup, num_classes,
                       lambda b=b: model.train_step(b, optim_wrapper))[0]
                 for b in batches[warmup:]
             ]))
-    return dict(
-        s_per_iter=seconds,
-        batch_size=cfg.train_dataloader.batch_size,
-        peak_mib=memory.peak_mib)
+    return seconds, memory.peak_mib, list(batches[0]['inputs'][0].shape[-2:])
 
 
 def format_benchmark(result: dict) -> str:
@@ -786,32 +797,12 @@ def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
             cfg.model.class_names = foreground_class_names(data_root)
         if train_split is not None:
             apply_split(cfg.train_dataloader.dataset, train_split)
-        cfg.train_dataloader.num_workers = 0
-        cfg.train_dataloader.persistent_workers = False
-        torch.manual_seed(0)
-        model = MODELS.build(cfg.model).to(device)
-        model.train()
-        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-        loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-        batches = []
-        while len(batches) < warmup + iters:
-            for batch in loader:
-                batches.append(batch)
-                if len(batches) == warmup + iters:
-                    break
         hub = MessageHub.get_current_instance()
         last = cfg.train_cfg.get('max_iters', 1) - 1
         hub.update_info('iter', max(last, 0))
         try:
-            for batch in batches[:warmup]:
-                model.train_step(batch, optim_wrapper)
-            with PeakMemory(device) as memory:
-                seconds = float(
-                    np.median([
-                        timed(device,
-                              lambda b=b: model.train_step(b, optim_wrapper))
-                        [0] for b in batches[warmup:]
-                    ]))
+            seconds, peak_mib, crop = _median_train_step(
+                cfg, device, iters, warmup)
         finally:
             hub.update_info('iter', 0)
         batch_size = cfg.train_dataloader.batch_size
@@ -819,10 +810,9 @@ def benchmark_single_stage(configs: Sequence[str] = SINGLE_STAGE_CONFIGS,
             s_per_iter=seconds,
             images_per_s=batch_size / seconds,
             batch_size=batch_size,
-            crop=list(batches[0]['inputs'][0].shape[-2:]),
-            peak_mib=memory.peak_mib,
+            crop=crop,
+            peak_mib=peak_mib,
             device=device)
-        del model, optim_wrapper
         gc.collect()
     return results
 
