@@ -120,6 +120,17 @@ def test_cls_labels_npy_disagreeing_with_split(data, tiny_checkpoint,
     assert f"labels of '{ids[0]}' have 5 entries, expected 3" in stderr
 
 
+@pytest.fixture(scope='module')
+def val_cams(tiny_data, tiny_checkpoint, tmp_path_factory):
+    """The tiny checkpoint's CAM files of val, written once, for tests
+    that corrupt a copy."""
+    cam_dir = tmp_path_factory.mktemp('val_cams') / 'cams'
+    run_tool('make_cams.py', *tiny_checkpoint, '--out-dir', cam_dir,
+             '--data-root', tiny_data, '--split', 'val', '--scales', 1.0,
+             '--num-workers', 0)
+    return cam_dir
+
+
 @pytest.mark.parametrize('content,message', [
     (b'not a numpy file', 'not a readable .npy CAM file'),
     (dict(keys=np.array([0]), cams=np.zeros((1, 128, 128))),
@@ -130,12 +141,10 @@ def test_cls_labels_npy_disagreeing_with_split(data, tiny_checkpoint,
     (dict(keys=np.array([7]), high_res=np.zeros((1, 128, 128), np.float32)),
      'class indices [7] fall outside [0, 3)'),
 ])
-def test_corrupt_or_wrong_cam_file(data, tiny_checkpoint, tmp_path, content,
+def test_corrupt_or_wrong_cam_file(data, val_cams, tmp_path, content,
                                    message):
     cam_dir = tmp_path / 'cams'
-    run_tool('make_cams.py', *tiny_checkpoint, '--out-dir', cam_dir,
-             '--data-root', data, '--split', 'val', '--scales', 1.0,
-             '--num-workers', 0)
+    shutil.copytree(val_cams, cam_dir)
     bad = cam_dir / 'val_00027.npy'
     if isinstance(content, bytes):
         bad.write_bytes(content)
