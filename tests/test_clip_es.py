@@ -42,14 +42,15 @@ BACKGROUND = ['sky', 'grass', 'wall']
 TEMPLATE = 'a clean origami {}.'
 
 
-def small_model_cfg(**test_cfg):
+def small_clip_parts(num_layers: int = 3) -> dict:
+    """mmwsss's image and text encoders of ``CLIP(**SMALL)`` with
+    ``vision_layers=num_layers``, and the prompts' words."""
     return dict(
-        type='CLIPES',
         backbone=dict(
             type='CLIPVisionTransformer',
             img_size=64,
             embed_dims=128,
-            num_layers=3,
+            num_layers=num_layers,
             num_heads=2,
             output_dims=64,
             interpolate_mode='bilinear'),
@@ -62,8 +63,14 @@ def small_model_cfg(**test_cfg):
             cache_feature=False),
         class_names=NAMES,
         background_names=BACKGROUND,
-        templates=[TEMPLATE],
-        test_cfg=dict(caa_blocks=2, **test_cfg))
+        templates=[TEMPLATE])
+
+
+def small_model_cfg(**test_cfg):
+    return dict(
+        type='CLIPES',
+        test_cfg=dict(caa_blocks=2, **test_cfg),
+        **small_clip_parts())
 
 
 @pytest.fixture(scope='module')

@@ -38,24 +38,17 @@ from mmwsss.utils.errors import (InputFileNotFoundError, InputKeyError,
                                  InputValueError)
 
 from conftest import REPO_ROOT, TINY_CLASSES, no_worker_options, run_tool
+from test_clip_es import BACKGROUND, NAMES
+from test_clip_es import SMALL as CLIP_ES_SMALL
+from test_clip_es import TEMPLATE, small_clip_parts
+# WeCLIP's clip/clip_tool.py scale_cam_image is CLIP-ES's, line for line.
+from test_clip_es import official_scale_cam_image
 from test_par import OfficialPAR
 # WeCLIP's utils/losses.py get_seg_loss is ToCo's, line for line.
 from test_toco import official_get_seg_loss
 
-SMALL = dict(
-    embed_dim=64,
-    image_resolution=64,
-    vision_layers=12,
-    vision_width=128,
-    vision_patch_size=16,
-    context_length=77,
-    vocab_size=49408,
-    transformer_width=64,
-    transformer_heads=1,
-    transformer_layers=2)
-NAMES = ['cat', 'dog', 'person with clothes,people,human']
-BACKGROUND = ['sky', 'grass', 'wall']
-TEMPLATE = 'a clean origami {}.'
+# The tiny CLIP of the CLIP-ES tests, 12 blocks deep as ViT-B/16.
+SMALL = dict(CLIP_ES_SMALL, vision_layers=12)
 WIDTH = 32  # the decoder's (official 256)
 VOC_CONFIG = osp.join(REPO_ROOT, 'configs/weclip/weclip_vit-b16_voc12.py')
 
@@ -63,21 +56,6 @@ VOC_CONFIG = osp.join(REPO_ROOT, 'configs/weclip/weclip_vit-b16_voc12.py')
 def tiny_model_cfg(**train_cfg):
     return dict(
         type='WeCLIP',
-        backbone=dict(
-            type='CLIPVisionTransformer',
-            img_size=64,
-            embed_dims=128,
-            num_layers=12,
-            num_heads=2,
-            output_dims=64,
-            interpolate_mode='bilinear'),
-        text_encoder=dict(
-            type='CLIPTextEncoder',
-            embed_dims=64,
-            num_layers=2,
-            num_heads=1,
-            output_dims=64,
-            cache_feature=False),
         decode_head=dict(
             type='WeCLIPHead',
             in_channels=128,
@@ -86,11 +64,9 @@ def tiny_model_cfg(**train_cfg):
             num_layers=3,
             num_heads=8,
             num_classes=len(NAMES) + 1),
-        class_names=NAMES,
-        background_names=BACKGROUND,
-        templates=[TEMPLATE],
         train_cfg=train_cfg,
-        test_cfg=dict(resize_long=96))
+        test_cfg=dict(resize_long=96),
+        **small_clip_parts(num_layers=12))
 
 
 # --- the official decoder, re-typed ---------------------------------------
@@ -339,17 +315,6 @@ def official_grad_cam(reference, image_features, text_features, h, w,
     cam = np.maximum(np.concatenate([cam], axis=1), 0)
     cam = official_scale_cam_image(np.mean(cam, axis=1))
     return cam, attn_weight.detach()
-
-
-def official_scale_cam_image(cam, target_size=None):
-    result = []
-    for img in cam:
-        img = img - np.min(img)
-        img = img / (1e-7 + np.max(img))
-        if target_size is not None:
-            img = cv2.resize(img, target_size)
-        result.append(img)
-    return np.float32(result)
 
 
 def official_scoremap2bbox(scoremap, threshold, multi_contour_eval=False):
