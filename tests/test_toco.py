@@ -854,13 +854,19 @@ def test_dense_energy_loss_matches_a_literal_filter():
     torch.testing.assert_close(logits.grad, grad, rtol=1e-3, atol=1e-8)
 
 
-def test_gaussian_filter_chunks_agree():
+def test_gaussian_filter_blocks_equal_the_dense_sum():
+    """Symmetric blocks of any size (50 pixels in blocks of 7 leave a
+    partial one) give the dense kernel's filter of every image."""
     from mmwsss.models.losses.dense_energy_loss import gaussian_filter
     torch.manual_seed(0)
-    feats, values = torch.randn(1, 5, 50), torch.rand(1, 3, 50)
-    torch.testing.assert_close(
-        gaussian_filter(feats, values, chunk_size=7),
-        gaussian_filter(feats, values, chunk_size=64))
+    feats, values = torch.randn(2, 5, 50), torch.rand(2, 3, 50)
+    dense = torch.stack([
+        v @ torch.exp(-0.5 * torch.cdist(f.t(), f.t())**2).t()
+        for f, v in zip(feats, values)
+    ])
+    for chunk_size in (7, 25, 64):
+        torch.testing.assert_close(
+            gaussian_filter(feats, values, chunk_size=chunk_size), dense)
 
 
 def test_poly_warmup_lr_matches_poly_warmup_adamw():

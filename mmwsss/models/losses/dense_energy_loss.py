@@ -14,27 +14,34 @@ def gaussian_filter(features: Tensor, values: Tensor,
     (the pixel itself included), exactly; the permutohedral lattice of
     rloss's ``bilateralfilter`` approximates this sum.
 
-    Queries are taken ``chunk_size`` at a time, so memory stays at
-    ``chunk_size * P`` weights for ``P`` pixels.
+    Pixels are taken in blocks of ``chunk_size``; the kernel is symmetric,
+    so each pair of blocks is computed once and filters both ways (half the
+    exponentials of a row-by-row sum), and memory stays at
+    ``chunk_size ** 2`` weights.
 
     Args:
         features (Tensor): ``[N, D, P]`` scaled features.
         values (Tensor): ``[N, K, P]`` values to filter.
-        chunk_size (int): Query pixels per step.
+        chunk_size (int): Pixels per block.
 
     Returns:
         Tensor: ``[N, K, P]``.
     """
-    out = torch.empty_like(values)
+    out = torch.zeros_like(values)
     sq = (features**2).sum(dim=1)
+    num_pixels = features.shape[2]
     for n in range(features.shape[0]):
-        f = features[n]
-        for start in range(0, f.shape[1], chunk_size):
-            q = f[:, start:start + chunk_size]
-            dist = (sq[n, start:start + chunk_size, None] + sq[n, None] -
-                    2 * q.t() @ f).clamp_(min=0)
-            out[n, :, start:start + chunk_size] = values[n] @ torch.exp(
-                -0.5 * dist).t()
+        f, v, o = features[n], values[n], out[n]
+        for i in range(0, num_pixels, chunk_size):
+            rows = slice(i, i + chunk_size)
+            for j in range(i, num_pixels, chunk_size):
+                cols = slice(j, j + chunk_size)
+                dist = (sq[n, rows, None] + sq[n, None, cols] -
+                        2 * f[:, rows].t() @ f[:, cols]).clamp_(min=0)
+                kernel = torch.exp(dist.mul_(-0.5))
+                o[:, rows] += v[:, cols] @ kernel.t()
+                if j != i:
+                    o[:, cols] += v[:, rows] @ kernel
     return out
 
 
